@@ -1,0 +1,1 @@
+"""The command-line tools behind collect.py, train.py and infer.py."""

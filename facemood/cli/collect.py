@@ -1,0 +1,152 @@
+"""python collect.py EMOTION: record your face (and hands) showing EMOTION into data/EMOTION.npy."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+
+import cv2
+
+from ..dataset import emotion_path, read_takes
+from ..errors import FacemoodError
+from ..landmarks import LandmarkDetector, mirrored_rgb
+from ..overlay import draw_landmarks, put_label
+from ..profile import resolve_profile
+from ..recording import TakeRecorder, check_can_append
+from ..rows import BLENDSHAPES, CLASSIC
+from ..sources import open_source
+from .common import add_logging_flags, add_profile_flags, add_source_flags, has_display, run, setup_logging
+
+log = logging.getLogger("facemood.collect")
+LAYOUT_CHOICES = {"blendshapes": BLENDSHAPES, "classic": CLASSIC}
+WINDOW = "facemood - recording (Esc or q to stop)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="collect.py",
+        description="Record one emotion: each frame with a face becomes one row of landmark numbers in "
+                    "data/EMOTION.npy. A second take adds to the first.",
+        epilog="examples:\n  python collect.py happy\n  python collect.py \"rock\" --frames 300 --user anna\n"
+               "  python collect.py sad --source clip.mp4 --no-preview",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("emotion", help="the emotion's name, your words: happy, sad, rock, greeting ...")
+    add_source_flags(parser)
+    parser.add_argument("--frames", type=int, default=200, metavar="N",
+                        help="stop after N rows (frames with a face); default 200")
+    parser.add_argument("--replace", action="store_true", help="start the emotion over instead of adding a take")
+    parser.add_argument("--no-preview", action="store_true",
+                        help="do not open the preview window (automatic when there is no display)")
+    parser.add_argument("--layout", choices=sorted(LAYOUT_CHOICES), default="blendshapes",
+                        help="blendshapes: 1072 columns (classic + 52 blendshape scores, the default); "
+                             "classic: the 1020 columns of the tutorial scripts, to extend such recordings")
+    add_profile_flags(parser)
+    add_logging_flags(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(args.verbose)
+    if args.frames < 1:
+        raise FacemoodError(f"--frames {args.frames}: record at least 1 frame")
+    profile = resolve_profile(args.user, args.home)
+    path = emotion_path(profile.data_dir, args.emotion)
+    layout = LAYOUT_CHOICES[args.layout]
+    check_can_append(path, layout, args.replace)
+    preview = not args.no_preview and has_display()
+
+    interrupted = False
+    with open_source(args.source) as source, \
+            LandmarkDetector(args.face_model, args.hand_model, video=source.is_stream, quiet=not args.verbose) as detector:
+        take = TakeRecorder(path, layout, source.description)
+        if not args.no_preview and not preview:
+            log.info("no display found: recording without a preview window")
+        try:
+            _record(source, detector, take, args.frames, preview)
+        except KeyboardInterrupt:
+            interrupted = True
+        except BaseException:
+            # The camera died or MediaPipe failed mid-take: keep what was captured, then report.
+            if take.count:
+                take.save(replace=args.replace)
+                log.warning("saved the %d rows recorded before the error to %s", take.count, path)
+            raise
+        finally:
+            if preview:
+                cv2.destroyAllWindows()
+    return _save(take, path, args, interrupted)
+
+
+def _record(source, detector, take: TakeRecorder, limit: int, preview: bool) -> None:
+    progress = _Progress(take, limit)
+    try:
+        for frame in source:
+            rgb = mirrored_rgb(frame.image)
+            landmarks = detector.detect(rgb, frame.timestamp_ms)
+            take.add(landmarks)
+            progress.update()
+            if preview:
+                view = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+                draw_landmarks(view, landmarks)
+                put_label(view, f"{take.path.stem}: {take.count}/{limit}" + ("" if landmarks.has_face else "  (no face)"))
+                cv2.imshow(WINDOW, view)
+                if cv2.waitKey(1) & 0xFF in (27, ord("q")):
+                    break
+            if take.count >= limit:
+                break
+    finally:
+        progress.done()
+
+
+class _Progress:
+    """A live count on a terminal; a line every 50 rows when stderr goes to a file or a pipe."""
+
+    EVERY_ROWS = 50
+
+    def __init__(self, take: TakeRecorder, limit: int):
+        self.take, self.limit = take, limit
+        self.tty = sys.stderr.isatty()
+        self.shown_at = 0.0
+        self.logged_rows = 0
+
+    def _text(self) -> str:
+        return (f"{self.take.path.stem}: {self.take.count}/{self.limit} rows, "
+                f"{self.take.frames_without_face} frames without a face")
+
+    def update(self) -> None:
+        if self.tty:
+            now = time.monotonic()
+            if now - self.shown_at > 0.2:
+                self.shown_at = now
+                sys.stderr.write(f"\r{self._text()} ")
+                sys.stderr.flush()
+        elif self.take.count >= self.logged_rows + self.EVERY_ROWS:
+            self.logged_rows = self.take.count
+            log.info(self._text())
+
+    def done(self) -> None:
+        if self.tty:
+            sys.stderr.write(f"\r{self._text()} \n")
+            sys.stderr.flush()
+
+
+def _save(take: TakeRecorder, path, args, interrupted: bool) -> int:
+    no_face = f", {take.frames_without_face} of {take.frames} frames had no face" if take.frames_without_face else ""
+    if take.count == 0:
+        raise FacemoodError(f"no face found in {take.frames} frames from {take.source}: nothing recorded"
+                            f"{' (earlier takes kept)' if path.exists() else ''}; face the camera in good light")
+    total = take.save(replace=args.replace)
+    takes = len(read_takes(path))
+    print(f"{path.stem}: recorded {take.count} rows{no_face}; {path} now has {total} rows in "
+          f"{takes} take{'s' if takes != 1 else ''}")
+    if interrupted:
+        print("stopped early: the rows recorded so far are saved", file=sys.stderr)
+        return 130
+    return 0
+
+
+def entry() -> int:
+    return run(main)

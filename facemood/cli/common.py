@@ -1,0 +1,73 @@
+"""What the three command-line tools share: flags, logging, and turning errors into one line + exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Callable
+
+from ..errors import FacemoodError
+
+EXIT_INTERRUPTED = 130
+
+
+def add_profile_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", metavar="NAME",
+                        help="keep a separate profile: data/NAME/ and models/NAME/ (default: the default profile, "
+                             "data/ and models/)")
+    parser.add_argument("--home", metavar="DIR", type=Path,
+                        help="folder holding data/, models/ and labels.npy (default: $FACEMOOD_HOME or this checkout)")
+
+
+def add_source_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", default="0", metavar="SRC",
+                        help="camera index, video file, image file or folder of images (default: camera 0)")
+    parser.add_argument("--face-model", metavar="TASK", type=Path,
+                        help="MediaPipe face landmarker bundle (default: models/face_landmarker.task)")
+    parser.add_argument("--hand-model", metavar="TASK", type=Path,
+                        help="MediaPipe hand landmarker bundle (default: models/hand_landmarker.task)")
+
+
+def add_logging_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="say more, including MediaPipe's own start-up messages")
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s",
+                        stream=sys.stderr)
+
+
+def has_display() -> bool:
+    """Whether a window can open: on Linux and BSD, an X11 or Wayland display must be set."""
+    if sys.platform.startswith(("win", "darwin")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _terminate(signum, frame):  # pragma: no cover - exercised by the CLI tests through a real signal
+    raise KeyboardInterrupt
+
+
+def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
+    """Run a tool's main(): FacemoodError -> 'error: ...' and exit 2; Ctrl-C or SIGTERM -> exit 130.
+
+    The tools save what they have recorded before these reach here.
+    """
+    signal.signal(signal.SIGTERM, _terminate)
+    prog = Path(sys.argv[0]).name or "facemood"
+    try:
+        return main(argv)
+    except FacemoodError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{prog}: stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `python infer.py ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

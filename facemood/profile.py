@@ -1,0 +1,79 @@
+"""Where a profile keeps its recordings, model and labels.
+
+The default profile is laid out exactly as the user asked: data/<emotion>.npy, models/, labels.npy at the
+top of the facemood folder. `--user NAME` keeps another person apart: data/NAME/, models/NAME/ (with
+its labels.npy inside).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .names import clean_name
+
+#: The checkout (or install) folder: it holds the shipped MediaPipe bundles in models/.
+PACKAGE_HOME = Path(__file__).resolve().parent.parent
+DEFAULT_PROFILE = "default"
+MODEL_STEM = "mood_model"
+
+
+def default_home() -> Path:
+    """The folder holding data/, models/ and labels.npy: $FACEMOOD_HOME, else this checkout."""
+    env = os.environ.get("FACEMOOD_HOME")
+    return Path(env).expanduser() if env else PACKAGE_HOME
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    data_dir: Path
+    models_dir: Path
+    labels_path: Path
+
+    @property
+    def keras_path(self) -> Path:
+        return self.models_dir / f"{MODEL_STEM}.keras"
+
+    @property
+    def weights_path(self) -> Path:
+        """The numpy export inference runs on (no TensorFlow needed)."""
+        return self.models_dir / f"{MODEL_STEM}.npz"
+
+    @property
+    def meta_path(self) -> Path:
+        return self.models_dir / f"{MODEL_STEM}.json"
+
+    @property
+    def history_path(self) -> Path:
+        return self.data_dir / "history.sqlite3"
+
+    @property
+    def settings_path(self) -> Path:
+        return self.data_dir / "settings.json"
+
+    @property
+    def is_default(self) -> bool:
+        return self.name == DEFAULT_PROFILE
+
+    def has_model(self) -> bool:
+        return self.weights_path.exists() and self.meta_path.exists()
+
+
+def resolve_profile(user: str | None = None, home: Path | None = None) -> Profile:
+    """The profile for `--user NAME` (None or "default" gives the default profile)."""
+    home = Path(home) if home is not None else default_home()
+    if user is None or user == DEFAULT_PROFILE:
+        return Profile(DEFAULT_PROFILE, home / "data", home / "models", home / "labels.npy")
+    name = clean_name(user, kind="profile")
+    models = home / "models" / name
+    return Profile(name, home / "data" / name, models, models / "labels.npy")
+
+
+def list_profiles(home: Path | None = None) -> list[str]:
+    """The default profile plus every data/NAME/ folder."""
+    home = Path(home) if home is not None else default_home()
+    data = home / "data"
+    users = sorted(p.name for p in data.iterdir() if p.is_dir() and not p.name.startswith(".")) if data.is_dir() else []
+    return [DEFAULT_PROFILE, *users]

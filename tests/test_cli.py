@@ -1,0 +1,165 @@
+"""The three tools end to end, as a user runs them: real videos, real MediaPipe, real Keras."""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tests import media
+from tests.conftest import ROOT, assert_clean_error, run_tool
+
+
+def moods(output: str) -> list[str]:
+    return [line.split("\t")[1] for line in output.splitlines() if line and not line.startswith("#")]
+
+
+def snapshot(folder) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def fresh_videos(tmp_path_factory):
+    """Videos the model never saw: the same two expressions, moving differently."""
+    folder = tmp_path_factory.mktemp("fresh")
+    return {"upright": media.astronaut_video(folder / "upright.mp4", count=40, angle=0, phase=2.0),
+            "tilted": media.astronaut_video(folder / "tilted.mp4", count=40, angle=25, phase=2.0)}
+
+
+def test_record_train_recognise_round_trip(home, upright_video, tilted_video, fresh_videos):
+    first = run_tool("collect.py", "upright", "--source", upright_video, "--frames", "40", "--home", home)
+    assert first.code == 0, first.err
+    assert "recorded 40 rows" in first.out
+    second = run_tool("collect.py", "upright", "--source", upright_video, "--home", home)  # another take
+    assert second.code == 0 and "now has 100 rows in 2 takes" in second.out, second.out + second.err
+    tilted = run_tool("collect.py", "tilted", "--source", tilted_video, "--home", home, "--no-preview")
+    assert tilted.code == 0, tilted.err
+    assert np.load(home / "data" / "upright.npy").shape == (100, 1072)
+    assert "Exception ignored" not in first.err + tilted.err and "Traceback" not in first.err + tilted.err
+
+    trained = run_tool("train.py", "--home", home)
+    assert trained.code == 0, trained.err
+    assert "held-out accuracy" in trained.out and "confusion" in trained.out
+    assert sorted(p.name for p in (home / "models").iterdir()) == ["mood_model.json", "mood_model.keras",
+                                                                   "mood_model.npz"]
+    assert np.load(home / "labels.npy").tolist() == ["tilted", "upright"]
+
+    for truth, video in fresh_videos.items():
+        seen = run_tool("infer.py", "--no-window", "--source", video, "--home", home)
+        assert seen.code == 0, seen.err
+        assert "trained model" in seen.out.splitlines()[0]
+        labels = moods(seen.out)
+        assert len(labels) == 40
+        assert labels.count(truth) >= 36, (truth, labels)
+
+
+def test_classic_recordings_train_as_is(tmp_path, detected_rows, fresh_videos):
+    """Files exactly as the tutorial scripts saved them: float64, 1020 columns, beside labels.npy."""
+    classic = tmp_path / "tutorial"
+    classic.mkdir()
+    for name, rows in detected_rows.items():
+        np.save(classic / f"{name}.npy", np.array(rows[:, :1020].tolist()))
+    np.save(classic / "labels.npy", np.array(["old", "labels"]))
+    np.save(classic / "emotion.npy", np.array(["upright"]))
+    home = tmp_path / "home"
+    trained = run_tool("train.py", "--home", home, "--data", classic)
+    assert trained.code == 0, trained.err
+    assert "classic-1020" in trained.out
+    seen = run_tool("infer.py", "--no-window", "--source", fresh_videos["tilted"], "--home", home, "--every", "0.5")
+    assert seen.code == 0, seen.err
+    assert "classic-1020" in seen.out
+    assert moods(seen.out).count("tilted") >= 2
+
+    # New takes can extend a classic recording when asked to record in its layout.
+    data = home / "data"
+    data.mkdir()
+    np.save(data / "upright.npy", np.array(detected_rows["upright"][:, :1020].tolist()))
+    refused = run_tool("collect.py", "upright", "--source", fresh_videos["upright"], "--home", home, "--frames", "5")
+    assert_clean_error(refused, "upright.npy", "--layout classic")
+    added = run_tool("collect.py", "upright", "--source", fresh_videos["upright"], "--home", home, "--frames", "5",
+                     "--layout", "classic")
+    assert added.code == 0, added.err
+    grown = np.load(data / "upright.npy")
+    assert grown.shape == (65, 1020) and grown.dtype == np.float64
+
+
+def test_before_training_the_default_moods_see_a_happy_astronaut(home, astronaut_png):
+    seen = run_tool("infer.py", "--no-window", "--source", astronaut_png, "--home", home)
+    assert seen.code == 0, seen.err
+    assert "built-in default moods" in seen.out
+    assert moods(seen.out) == ["happy"]
+
+
+def test_profiles_keep_people_apart(home, upright_video):
+    done = run_tool("collect.py", "smile", "--user", "anna", "--source", upright_video, "--frames", "5",
+                    "--home", home)
+    assert done.code == 0, done.err
+    assert (home / "data" / "anna" / "smile.npy").exists() and not (home / "data" / "smile.npy").exists()
+    assert_clean_error(run_tool("train.py", "--user", "anna", "--home", home), "only one emotion")
+    assert_clean_error(run_tool("collect.py", "x", "--user", "../bob", "--home", home), "profile name")
+
+
+def test_bad_input_gives_one_line_and_exit_2_and_loses_nothing(home, tmp_path, upright_video, no_face_video):
+    data = home / "data"
+    data.mkdir()
+    np.save(data / "happy.npy", np.random.default_rng(0).normal(size=(20, 1072)))
+    before = snapshot(home)
+    cases = [
+        (("collect.py", "../x", "--source", upright_video), ("emotion name",)),
+        (("collect.py", "", "--source", upright_video), ("empty",)),
+        (("collect.py", "Happy", "--source", upright_video), ("clashes",)),
+        (("collect.py", "happy", "--source", tmp_path / "missing.mp4"), ("missing.mp4",)),
+        (("collect.py", "happy", "--source", tmp_path), ("holds no images",)),
+        (("collect.py", "happy", "--source", "7"), ("camera 7",)),
+        (("collect.py", "happy", "--source", no_face_video), ("no face", "earlier takes kept")),
+        (("collect.py", "happy", "--source", upright_video, "--face-model", tmp_path / "x.task"), ("x.task",)),
+        (("collect.py", "happy", "--source", upright_video, "--frames", "0"), ("--frames",)),
+        (("train.py",), ("only one emotion",)),
+        (("train.py", "--data", tmp_path / "nowhere"), ("nowhere",)),
+        (("infer.py", "--no-window", "--source", tmp_path / "missing.png"), ("missing.png",)),
+        (("infer.py", "--no-window", "--threshold", "2"), ("--threshold",)),
+        (("infer.py",), ("display",)),
+    ]
+    for args, fragments in cases:
+        assert_clean_error(run_tool(*args, "--home", home), *fragments)
+    broken = data / "sad.npy"
+    broken.write_bytes(b"not numpy")
+    assert_clean_error(run_tool("train.py", "--home", home), "sad.npy")
+    broken.unlink()
+    assert snapshot(home) == before
+
+
+def test_model_and_labels_mismatch_is_refused(home, upright_video, tilted_video):
+    for name, video in (("upright", upright_video), ("tilted", tilted_video)):
+        assert run_tool("collect.py", name, "--source", video, "--frames", "30", "--home", home).code == 0
+    assert run_tool("train.py", "--home", home).code == 0
+    np.save(home / "labels.npy", np.array(["happy", "sad", "angry"]))
+    assert_clean_error(run_tool("infer.py", "--no-window", "--source", upright_video, "--home", home),
+                       "labels.npy", "train.py")
+
+
+def test_ctrl_c_mid_take_keeps_every_row(home, tmp_path):
+    long_video = media.astronaut_video(tmp_path / "long.mp4", count=900)
+    first = run_tool("collect.py", "calm", "--source", long_video, "--frames", "10", "--home", home)
+    assert first.code == 0, first.err
+    proc = subprocess.Popen([sys.executable, str(ROOT / "collect.py"), "calm", "--source", str(long_video),
+                             "--frames", "5000", "--home", str(home)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    # The tool logs a line every 50 rows when stderr is not a terminal: wait for the first.
+    line = proc.stderr.readline()
+    deadline = time.monotonic() + 120
+    while "50/5000" not in line and time.monotonic() < deadline and line:
+        line = proc.stderr.readline()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err
+    rows = np.load(home / "data" / "calm.npy")
+    assert rows.shape[0] >= 60  # the first take's 10 rows and at least 50 of the interrupted take
+    assert "now has" in out and "saved" in err

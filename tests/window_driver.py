@@ -1,0 +1,166 @@
+"""Drive the real facemood window through a scenario, under Xvfb, and write what happened as JSON.
+
+tests/test_window.py runs this in a subprocess (pywebview can start only once per process):
+    python -m tests.window_driver SCENARIO --source VIDEO --home DIR --out DIR [--offline]
+The browser opener is swapped for a recorder and YouTube search reads a saved response (or fails as
+offline), so nothing goes over the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import json
+import sys
+import time
+import urllib.error
+from pathlib import Path
+
+START = time.monotonic()
+SAVED_SEARCH = Path(__file__).parent / "data" / "youtube_search.json"
+
+
+def wait_for(check, timeout: float, what: str, every: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+
+
+def js(window, code: str):
+    return window.evaluate_js(code)
+
+
+def text(window, element_id: str) -> str:
+    return js(window, f"document.getElementById({element_id!r}).textContent") or ""
+
+
+def live_scenario(window, app, results: dict, out: Path) -> None:
+    from facemood.window import grab_screenshot
+
+    wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
+    results["page_loaded_after"] = time.monotonic() - START
+    wait_for(lambda: text(window, "mood") not in ("", "—", "no face", "unsure"), 60, "a mood on the page")
+    results["first_mood_after"] = app.first_mood_after
+    results["first_mood_on_page_after"] = time.monotonic() - START
+    time.sleep(3)  # let the frame rate settle
+    state = app.state()
+    results["fps"] = state["fps"]
+    results["dropped"] = state["dropped"]
+    results["mood_on_page"] = text(window, "mood")
+    results["bars"] = js(window, "[...document.querySelectorAll('#bars .bar')].map(b => "
+                                 "[b.dataset.emotion, b.querySelector('.fill').style.width])")
+    results["chip"] = text(window, "model-chip")
+    results["video_size"] = js(window, "[document.getElementById('video').naturalWidth, "
+                                       "document.getElementById('video').naturalHeight]")
+    grab_screenshot(window, out / "live.png")
+
+    js(window, "document.getElementById('singer').value = 'Arijit Singh';"
+               "document.getElementById('language').value = 'Hindi';"
+               "document.getElementById('recommend').click();")
+    wait_for(lambda: text(window, "recommend-message") not in ("", "Searching…"), 30, "the recommendation")
+    results["recommend_message"] = text(window, "recommend-message")
+    results["result_titles"] = js(window, "[...document.querySelectorAll('#results .title')].map(t => t.textContent)")
+    time.sleep(0.5)  # thumbnails (none load offline) and layout
+    grab_screenshot(window, out / "recommend.png")
+    if results["result_titles"]:
+        js(window, "document.querySelector('#results li').click()")
+        time.sleep(0.5)
+    results["settings_after"] = app.overview()["settings"]
+
+
+def train_scenario(window, app, results: dict, out: Path) -> None:
+    from facemood.window import grab_screenshot
+
+    wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
+    wait_for(lambda: app.state()["frame"] > 0 and text(window, "mood") not in ("", "—"), 60, "the live view")
+    results["chip_before"] = text(window, "model-chip")
+    js(window, "document.getElementById('emotion').value = 'upright';"
+               "document.getElementById('frames').value = '40';"
+               "document.getElementById('record-n').click();")
+    wait_for(lambda: "upright" in text(window, "emotions") and "40 rows" in text(window, "emotions"), 60,
+             "the recorded take in the list")
+    results["take_message"] = text(window, "take-message")
+    js(window, "document.getElementById('train').click()")
+    wait_for(lambda: app.state()["training"]["running"], 10, "training to start")
+    progress = []
+    while app.state()["training"]["running"]:
+        progress.append(app.state()["training"]["fraction"])
+        time.sleep(0.2)
+    results["training"] = app.state()["training"]
+    results["progress_seen"] = progress
+    wait_for(lambda: text(window, "model-chip").startswith("Your model"), 20, "the page to show the new model")
+    wait_for(lambda: text(window, "mood") == "upright", 30, "the live view to use the new model")
+    results["chip_after"] = text(window, "model-chip")
+    results["mood_after"] = text(window, "mood")
+    results["report_on_page"] = text(window, "train-report")
+    time.sleep(0.5)
+    grab_screenshot(window, out / "trained.png")
+
+
+SCENARIOS = {"live": live_scenario, "train": train_scenario}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("--source", required=True)
+    parser.add_argument("--home", required=True, type=Path)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--offline", action="store_true", help="YouTube search fails as it does offline")
+    args = parser.parse_args()
+
+    from facemood.cli.infer import build_parser
+    from facemood.profile import resolve_profile
+    from facemood.recommend import Recommender, YouTubeSearch
+    from facemood.window import launch
+
+    def saved_fetch(query: str) -> dict:
+        return json.loads(SAVED_SEARCH.read_text("utf-8"))
+
+    def offline_fetch(query: str) -> dict:
+        raise urllib.error.URLError("[Errno -2] Name or service not known")
+
+    opened: list[str] = []
+
+    def opener(url: str) -> bool:
+        opened.append(url)
+        return True
+
+    recommender = Recommender(search=YouTubeSearch(fetch=offline_fetch if args.offline else saved_fetch, timeout=5),
+                              opener=opener, spotify_app=lambda: False)
+    results: dict = {"scenario": args.scenario}
+    args.out.mkdir(parents=True, exist_ok=True)
+    infer_args = build_parser().parse_args(["--source", args.source, "--home", str(args.home)])
+
+    def driver(window, app):
+        try:
+            SCENARIOS[args.scenario](window, app, results, args.out)
+        except Exception as exc:
+            results["error"] = f"{type(exc).__name__}: {exc}"
+            results["state_at_error"] = app.state()
+            results["script_errors"] = js(window, "window.facemoodErrors")
+            from facemood.window import grab_screenshot
+
+            grab_screenshot(window, args.out / f"{args.scenario}-failed.png")
+            raise
+
+    try:
+        results["exit_code"] = launch(infer_args, resolve_profile(None, args.home), recommender=recommender,
+                                      driver=driver, started=START)
+    finally:
+        results["opened"] = opened
+        results["total_s"] = time.monotonic() - START
+        (args.out / f"{args.scenario}.json").write_text(json.dumps(results, indent=1, default=str))
+    # Should leaving the interpreter ever hang, show where every thread is instead of waiting silently.
+    faulthandler.dump_traceback_later(60, exit=True)
+    from facemood.window import leave_when_done
+
+    return leave_when_done(0 if "error" not in results else 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

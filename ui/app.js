@@ -1,0 +1,309 @@
+// facemood window: polls the Python services (window.pywebview.api) and draws what they say.
+// All the work happens in Python; this page only shows state and forwards clicks.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+// Script errors are kept (the tests read them) as well as logged.
+window.facemoodErrors = [];
+window.addEventListener("error", (e) => window.facemoodErrors.push(String(e.message)));
+window.addEventListener("unhandledrejection", (e) => window.facemoodErrors.push(String(e.reason)));
+const PALETTE = ["#7c9cff", "#5de0a5", "#ffb454", "#ff6b9a", "#b38cff", "#4fd1e8", "#f5e663", "#ff8a5c"];
+const POLL_MS = 150;
+
+let api = null;
+let overview = null;
+let overviewVersion = -1;
+let lastState = null;
+let holding = false;
+
+const colorOf = (emotion) => {
+  const names = overview ? overview.model.emotions : [];
+  const i = names.indexOf(emotion);
+  return PALETTE[(i >= 0 ? i : hash(emotion)) % PALETTE.length];
+};
+const hash = (s) => [...s].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+const pct = (p) => `${Math.round(p * 100)}%`;
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+// The banner shows the app's standing error (camera, model) or, for a few seconds, the answer to a click.
+let notice = { text: "", until: 0 };
+
+function showBanner(text, retry = false) {
+  $("banner").hidden = !text;
+  $("banner-text").textContent = text || "";
+  $("retry").hidden = !retry;
+}
+
+function tell(text) {
+  notice = { text, until: Date.now() + 6000 };
+  showBanner(text);
+}
+
+async function call(name, ...args) {
+  const result = await api[name](...args);
+  if (result && result.error) {
+    tell(result.error);
+    return null;
+  }
+  return result;
+}
+
+// --- live state (every frame) --------------------------------------------------------------------
+
+function renderState(s) {
+  lastState = s;
+  const mood = $("mood");
+  mood.textContent = s.mood || "—";
+  mood.className = "mood" + (s.mood === "unsure" ? " unsure" : s.mood === "no face" ? " none" : "");
+  mood.style.color = s.mood !== "unsure" && s.mood !== "no face" ? colorOf(s.mood) : "";
+  $("confidence").textContent = s.face ? pct(s.confidence) : "";
+  $("fps").textContent = s.fps ? `${s.fps.toFixed(1)} frames/s` : "";
+
+  const bars = $("bars");
+  if (bars.childElementCount !== s.bars.length) {
+    bars.replaceChildren(...s.bars.map((b) => el("div", { class: "bar", "data-emotion": b.emotion },
+      el("span", { class: "name" }, b.emotion),
+      el("div", { class: "track" }, el("div", { class: "fill" })),
+      el("span", { class: "pct" }))));
+  }
+  s.bars.forEach((b, i) => {
+    const row = bars.children[i];
+    row.querySelector(".name").textContent = b.emotion;
+    const fill = row.querySelector(".fill");
+    fill.style.width = pct(b.p);
+    fill.style.background = colorOf(b.emotion);
+    row.querySelector(".pct").textContent = pct(b.p);
+  });
+
+  let status = "";
+  if (s.source_failed) status = "No picture";
+  else if (!s.frame) status = "Starting the camera…";
+  else if (!s.face) status = "No face in view — face the camera in good light";
+  $("video-status").textContent = status;
+
+  if (s.error) showBanner(s.error, s.source_failed);
+  else showBanner(Date.now() < notice.until ? notice.text : "");
+
+  const rec = s.recording;
+  $("rec-badge").hidden = !rec;
+  if (rec) $("rec-count").textContent = rec.target ? `${rec.count}/${rec.target}` : `${rec.count}`;
+  $("hold").classList.toggle("active", !!rec && holding);
+  $("record-n").disabled = !!rec;
+  if (s.last_take && !rec) $("take-message").textContent = s.last_take.message;
+  else if (rec) $("take-message").textContent = `Recording “${rec.emotion}”: ${rec.count} rows`;
+
+  renderTraining(s.training);
+  if (s.version !== overviewVersion) refreshOverview();
+}
+
+function renderTraining(t) {
+  $("train").disabled = t.running;
+  $("train-progress").style.width = pct(t.running ? t.fraction : (t.report || t.error ? 1 : 0));
+  $("train-stage").textContent = t.running ? (t.stage.startsWith("training on") ? "starting…" : t.stage) : "";
+  const report = $("train-report");
+  if (t.error) {
+    report.replaceChildren(el("span", { class: "err" }, `Training failed: ${t.error}`));
+  } else if (t.report && !t.running) {
+    const r = t.report;
+    const per = r.emotions.map((e) => `${e} ${pct(r.per_emotion_accuracy[e])}`).join(" · ");
+    report.replaceChildren(
+      el("div", { class: "ok" }, `Trained in ${r.seconds.toFixed(1)} s — held-out accuracy ${pct(r.heldout_accuracy)}. The live view now uses your model.`),
+      el("div", { class: "muted" }, per));
+  }
+}
+
+// --- overview (when something changed) -----------------------------------------------------------
+
+async function refreshOverview() {
+  const o = await call("overview");
+  if (!o) return;
+  overview = o;
+  overviewVersion = o.version;
+  if (!$("video").src && o.stream_url) $("video").src = o.stream_url;
+  $("source").textContent = o.source;
+
+  $("profile").replaceChildren(...o.profiles.map((p) => el("option", { value: p }, p)));
+  $("profile").value = o.profile;
+
+  const chip = $("model-chip");
+  if (o.model.default) {
+    chip.textContent = "Built-in default moods";
+    chip.className = "chip default";
+    $("model-note").textContent = "Not trained yet: these five moods are a rule of thumb read from your face. Record your own emotions and press Train.";
+  } else {
+    chip.textContent = `Your model · ${o.model.emotions.length} emotions` + (o.model.accuracy != null ? ` · ${pct(o.model.accuracy)} held-out` : "");
+    chip.className = "chip trained";
+    $("model-note").textContent = "";
+  }
+
+  $("emotion-list").replaceChildren(...o.emotions.map((e) => el("option", { value: e.name })));
+  renderEmotions(o.emotions);
+
+  const s = o.settings;
+  if (document.activeElement !== $("singer")) $("singer").value = s.singer;
+  if (document.activeElement !== $("language")) $("language").value = s.language;
+  $("overlay").checked = s.overlay;
+  $("providers").replaceChildren(...o.providers.map((p) => el("button", {
+    class: p.id === s.provider ? "selected" : "", role: "radio", "aria-checked": String(p.id === s.provider),
+    "data-provider": p.id, onclick: () => selectProvider(p.id),
+  }, p.name)));
+
+  const picked = $("mood-pick").value;
+  $("mood-pick").replaceChildren(el("option", { value: "" }, "as detected"),
+    ...o.model.emotions.map((e) => el("option", { value: e }, e)));
+  $("mood-pick").value = o.model.emotions.includes(picked) ? picked : "";
+
+  $("mood-words").replaceChildren(...o.model.emotions.flatMap((e) => [
+    el("span", {}, e),
+    el("input", { value: s.mood_words[e] || e, "data-emotion": e,
+      onchange: (ev) => call("set_mood_words", e, ev.target.value) }),
+  ]));
+
+  drawHistory(o.history);
+}
+
+function renderEmotions(emotions) {
+  const table = $("emotions");
+  if (!emotions.length) {
+    table.replaceChildren(el("tr", {}, el("td", { class: "muted" },
+      "No recordings yet. Type an emotion name, then hold the button while you show it.")));
+    return;
+  }
+  table.replaceChildren(...emotions.map((e) => el("tr", {},
+    el("td", {}, el("strong", {}, e.name)),
+    el("td", {}, ...e.takes.map((t) => el("span", { class: "take", title: t.recorded ? `recorded ${t.recorded}` : "earlier rows" },
+      `take ${t.index + 1}: ${t.count}`,
+      el("button", { class: "danger", title: "Delete this take", onclick: () => deleteTake(e.name, t.index, t.count) }, "×")))),
+    el("td", { class: "rows" }, `${e.rows} rows`))));
+}
+
+function drawHistory(history) {
+  const canvas = $("chart");
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth || 560;
+  const height = canvas.clientHeight || 150;
+  canvas.width = width * ratio;
+  canvas.height = height * ratio;
+  const ctx = canvas.getContext("2d");
+  ctx.scale(ratio, ratio);
+  ctx.clearRect(0, 0, width, height);
+  const days = history.days || [];
+  const moods = [...new Set(days.flatMap((d) => Object.keys(d.moods)))];
+  const totals = days.map((d) => Object.values(d.moods).reduce((a, b) => a + b, 0));
+  const max = Math.max(60, ...totals);
+  const slot = width / Math.max(1, days.length);
+  ctx.font = "11px sans-serif";
+  days.forEach((d, i) => {
+    let y = height - 18;
+    for (const m of moods) {
+      const h = ((d.moods[m] || 0) / max) * (height - 30);
+      ctx.fillStyle = colorOf(m);
+      ctx.fillRect(i * slot + slot * 0.2, y - h, slot * 0.6, h);
+      y -= h;
+    }
+    ctx.fillStyle = "#98a0ae";
+    ctx.textAlign = "center";
+    const label = new Date(d.day + "T12:00").toLocaleDateString(undefined, { weekday: "short" });
+    ctx.fillText(label, i * slot + slot / 2, height - 4);
+    const total = totals[i] >= 60 ? `${Math.round(totals[i] / 60)} min` : `${Math.round(totals[i])} s`;
+    if (totals[i]) ctx.fillText(total, i * slot + slot / 2, height - 22 - (totals[i] / max) * (height - 30));
+  });
+  $("legend").replaceChildren(...moods.map((m) => el("span", {}, el("i", { style: `background:${colorOf(m)}` }), m)));
+  if (!moods.length) $("legend").textContent = "Your moods will show here as you use facemood.";
+  $("songs").replaceChildren(...(history.songs || []).map((s) => el("li", {}, `${s.at.slice(0, 16).replace("T", " ")} · ${s.mood} · “${s.query}” on ${s.provider}`)));
+}
+
+// --- actions -------------------------------------------------------------------------------------
+
+async function selectProvider(provider) {
+  await call("set_provider", provider);
+}
+
+async function startRecording(frames) {
+  const emotion = $("emotion").value.trim();
+  if (!emotion) {
+    tell("Type the emotion's name first (e.g. happy), then record.");
+    $("emotion").focus();
+    return false;
+  }
+  return (await call("record_start", emotion, frames)) !== null;
+}
+
+async function deleteTake(emotion, index, count) {
+  if (!confirm(`Delete take ${index + 1} of “${emotion}” (${count} rows)?`)) return;
+  await call("delete_take", emotion, index);
+}
+
+async function recommend() {
+  const button = $("recommend");
+  button.disabled = true;
+  $("recommend-message").className = "message";
+  $("recommend-message").textContent = "Searching…";
+  const provider = overview ? overview.settings.provider : "youtube";
+  const result = await call("recommend", $("singer").value, $("language").value, provider, $("mood-pick").value);
+  button.disabled = false;
+  if (!result) { $("recommend-message").textContent = ""; return; }
+  $("recommend-message").textContent = result.message;
+  $("recommend-message").className = "message" + (result.need_mood ? " warn" : "");
+  if (result.need_mood) $("mood-pick").focus();
+  $("results").replaceChildren(...(result.results || []).map((r) => el("li", { title: r.url, onclick: () => call("open_url", r.url) },
+    el("img", { src: r.thumbnail, alt: "", onerror: (e) => { e.target.style.visibility = "hidden"; } }),
+    el("div", {}, el("div", { class: "title" }, r.title), el("div", { class: "muted" }, [r.channel, r.duration].filter(Boolean).join(" · "))))));
+}
+
+function wire() {
+  $("profile").addEventListener("change", (e) => call("select_profile", e.target.value));
+  $("new-profile").addEventListener("click", async () => {
+    const name = prompt("Name of the new profile (e.g. the person's first name):");
+    if (name) await call("create_profile", name);
+  });
+  $("overlay").addEventListener("change", (e) => call("set_overlay", e.target.checked));
+  $("retry").addEventListener("click", () => call("retry"));
+
+  const hold = $("hold");
+  const stopHold = async () => {
+    if (!holding) return;
+    holding = false;
+    await call("record_stop");
+  };
+  hold.addEventListener("pointerdown", async (e) => {
+    hold.setPointerCapture(e.pointerId);
+    holding = await startRecording(null);
+  });
+  hold.addEventListener("pointerup", stopHold);
+  hold.addEventListener("pointercancel", stopHold);
+  $("record-n").addEventListener("click", (e) => {
+    if (e.target.id === "frames") return;
+    startRecording(Math.max(1, parseInt($("frames").value, 10) || 200));
+  });
+  $("train").addEventListener("click", () => call("train"));
+  $("recommend").addEventListener("click", recommend);
+  window.addEventListener("resize", () => overview && drawHistory(overview.history));
+}
+
+async function poll() {
+  try {
+    renderState(await api.state());
+  } catch (err) {
+    console.error(err);
+  }
+  setTimeout(poll, POLL_MS);
+}
+
+window.addEventListener("pywebviewready", () => {
+  api = window.pywebview.api;
+  wire();
+  refreshOverview();
+  poll();
+});
