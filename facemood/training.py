@@ -127,11 +127,7 @@ def build_head(n_inputs: int, n_classes: int, config: TrainConfig):
         x = keras.layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
         x = keras.layers.Dropout(config.dropout, seed=config.seed + i, name=f"dropout_{i}")(x)
     outputs = keras.layers.Dense(n_classes, activation="softmax", name="mood")(x)
-    head = keras.Model(inputs, outputs, name="head")
-    # XLA compiles for seconds on CPU; this network trains faster without it.
-    head.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="sparse_categorical_crossentropy",
-                 steps_per_execution=16, jit_compile=False)
-    return head
+    return keras.Model(inputs, outputs, name="head")
 
 
 def assemble(projection: Projection, head):
@@ -153,13 +149,32 @@ def _sample_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
     return (len(y) / (n_classes * counts))[y].astype(np.float32)
 
 
-def _batches(x: np.ndarray, y: np.ndarray, n_classes: int, config: TrainConfig):
-    """An endless shuffled stream of batches. Keras re-creates the iterator of in-memory arrays every
-    epoch (~50 ms each, more than the epoch itself here); one endless stream avoids that."""
+def _epoch_runner(head, x: np.ndarray, y: np.ndarray, n_classes: int, config: TrainConfig):
+    """A compiled function that trains `head` for one epoch of mini-batches in the given row order.
+
+    The whole epoch is one TensorFlow graph call: with a network this small, Keras' fit() spends
+    most of its time in per-epoch Python and tracing, not in the maths.
+    """
     import tensorflow as tf
 
-    data = tf.data.Dataset.from_tensor_slices((x, y, _sample_weights(y, n_classes)))
-    return data.shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True).repeat().batch(config.batch_size)
+    optimizer = keras.optimizers.Adam(config.learning_rate)
+    optimizer.build(head.trainable_variables)
+    loss = keras.losses.SparseCategoricalCrossentropy()
+    rows, labels = tf.constant(x, tf.float32), tf.constant(y, tf.int64)
+    weights = tf.constant(_sample_weights(y, n_classes))
+    batch = config.batch_size
+
+    @tf.function(jit_compile=False)  # XLA compiles for seconds on CPU, longer than the training
+    def run_epoch(order):
+        for start in tf.range(0, len(x), batch):
+            picked = order[start:start + batch]
+            with tf.GradientTape() as tape:
+                probs = head(tf.gather(rows, picked), training=True)
+                value = loss(tf.gather(labels, picked), probs, sample_weight=tf.gather(weights, picked))
+            variables = head.trainable_variables
+            optimizer.apply(tape.gradient(value, variables), variables)
+
+    return lambda order: run_epoch(tf.constant(order, tf.int32))
 
 
 def _dense_weights(head) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -167,56 +182,48 @@ def _dense_weights(head) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return [np.asarray(layer.kernel) for layer in dense], [np.asarray(layer.bias) for layer in dense]
 
 
-class _EarlyStopOnHeldOut(keras.callbacks.Callback):
-    """Early stopping on the held-out loss, computed in numpy: Keras' own validation pass costs more
-    than a training epoch of this network."""
+class _HeldOutStopper:
+    """Early stopping on the held-out loss, computed in numpy on the head's current weights."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, patience: int):
-        super().__init__()
         self.x, self.y, self.patience = x, y, patience
         self.best_loss, self.best_epoch, self.best_weights = np.inf, 0, None
 
-    def on_epoch_end(self, epoch, logs=None):
-        probs = dense_forward(self.x, *_dense_weights(self.model))
+    def should_stop(self, head, epoch: int) -> bool:
+        """After `epoch` (1-based) epochs: remember the best weights; True once patience runs out."""
+        probs = dense_forward(self.x, *_dense_weights(head))
         loss = float(-np.mean(np.log(probs[np.arange(len(self.y)), self.y] + 1e-7)))
         if loss < self.best_loss:
-            self.best_loss, self.best_epoch, self.best_weights = loss, epoch + 1, self.model.get_weights()
-        elif epoch + 1 - self.best_epoch >= self.patience:
-            self.model.stop_training = True
+            self.best_loss, self.best_epoch, self.best_weights = loss, epoch, head.get_weights()
+        return epoch - self.best_epoch >= self.patience
 
-    def on_train_end(self, logs=None):
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
+    def expected_epochs(self, limit: int) -> int:
+        return min(limit, self.best_epoch + self.patience)
 
 
 def _fit(layout, n_classes, x, y, config, *, epochs, validation=None, on_progress=None):
-    """Fit projection + head on (x, y); with `validation`, stop when its loss stops improving.
-
-    `on_progress(fraction)` hears how far this fit has come (never going backwards).
+    """Fit projection + head on (x, y); with `validation`, stop when its loss stops improving and keep
+    the best epoch's weights. `on_progress(fraction)` hears how far this fit has come (never backwards).
     """
     keras.utils.set_random_seed(config.seed)
     projection = Projection.fit(x, layout, config.components)
     head = build_head(projection.components.shape[1], n_classes, config)
-    callbacks = []
-    stopper = None
-    if validation is not None:
-        stopper = _EarlyStopOnHeldOut(projection(validation[0]), validation[1], config.patience)
-        callbacks.append(stopper)
-    if on_progress is not None:
-        shown = [0.0]
-
-        def epoch_done(epoch, logs=None):
-            done = epoch + 1
-            # With early stopping the end is `patience` epochs after the best one so far.
-            expected = min(epochs, stopper.best_epoch + config.patience) if stopper else epochs
-            shown[0] = max(shown[0], done / max(done, expected))
-            on_progress(shown[0])
-
-        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=epoch_done))
-    steps = max(1, int(np.ceil(len(x) / config.batch_size)))
-    head.fit(_batches(projection(x), y, n_classes, config), epochs=epochs, steps_per_epoch=steps, shuffle=False,
-             verbose=0, callbacks=callbacks)
-    return projection, head, (stopper.best_epoch if stopper else epochs)
+    run_epoch = _epoch_runner(head, projection(x), y, n_classes, config)
+    stopper = _HeldOutStopper(projection(validation[0]), validation[1], config.patience) if validation else None
+    shuffle = np.random.default_rng(config.seed)
+    shown = 0.0
+    for epoch in range(1, epochs + 1):
+        run_epoch(shuffle.permutation(len(x)))
+        if stopper is not None and stopper.should_stop(head, epoch):
+            break
+        if on_progress is not None:
+            expected = stopper.expected_epochs(epochs) if stopper else epochs
+            shown = max(shown, epoch / max(epoch, expected))
+            on_progress(shown)
+    if stopper is None or stopper.best_weights is None:
+        return projection, head, epochs
+    head.set_weights(stopper.best_weights)
+    return projection, head, stopper.best_epoch
 
 
 def export(projection: Projection, head, emotions: list[str]) -> MoodModel:
