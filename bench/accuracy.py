@@ -39,6 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from facemood.dataset import MIN_ROWS, load_dataset, time_split
+from facemood.cli.common import run
 from facemood.errors import FacemoodError
 from facemood.rows import CLASSIC
 
@@ -174,31 +175,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        for folder in args.dirs:  # check every DIR before spending minutes training
-            if not folder.is_dir():
-                raise FacemoodError(f"{folder}: no such folder (give folders of <emotion>.npy recordings)")
-            Split(folder)
-        import facemood.training  # noqa: F401  (TensorFlow's start-up stays out of the timings)
+    if args.json and not args.json.parent.is_dir():
+        raise FacemoodError(f"--json {args.json}: no folder {args.json.parent} to write it in")
+    for folder in args.dirs:  # check every DIR before spending minutes training
+        if not folder.is_dir():
+            raise FacemoodError(f"{folder}: no such folder (give folders of <emotion>.npy recordings)")
+        Split(folder)
+    import facemood.training  # noqa: F401  (TensorFlow's start-up stays out of the timings)
 
-        results = []
-        for folder in args.dirs:
-            results.append(evaluate(folder))
-            print(dataset_line(folder.name or str(folder), results[-1]), flush=True)
-        mean = {key: float(np.mean([r[key] for r in results])) for key in KEYS}
-        minimum = {key: float(np.min([r[key] for r in results])) for key in KEYS}
-        print(summary_line(mean, minimum, len(results)))
-        if args.json:
-            args.json.write_text(json.dumps({"datasets": results, "mean": {"datasets": len(results), **mean},
-                                             "min": {"datasets": len(results), **minimum}}, indent=1) + "\n")
-    except FacemoodError as exc:
-        print(f"accuracy.py: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"accuracy.py: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+    results = []
+    for folder in args.dirs:
+        results.append(evaluate(folder))
+        print(dataset_line(folder.name or str(folder), results[-1]), flush=True)
+    mean = {key: float(np.mean([r[key] for r in results])) for key in KEYS}
+    minimum = {key: float(np.min([r[key] for r in results])) for key in KEYS}
+    print(summary_line(mean, minimum, len(results)))
+    if args.json:
+        args.json.write_text(json.dumps({"datasets": results, "mean": {"datasets": len(results), **mean},
+                                         "min": {"datasets": len(results), **minimum}}, indent=1) + "\n")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))  # FacemoodError / OSError -> one line, exit 2
+

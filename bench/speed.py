@@ -46,6 +46,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from facemood.cli.common import run
 from facemood.errors import FacemoodError
 
 TANSIN = ROOT.parent / "shared" / "datasets" / "tansin9"
@@ -405,27 +406,22 @@ def measure(args, tmp: Path) -> tuple[Samples, dict]:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.repeats < 1:
-        print("speed.py: error: --repeats must be 1 or more", file=sys.stderr)
-        return 2
-    try:
-        if args.source is not None and not args.source.is_file():
-            raise FacemoodError(f"--source {args.source}: no such video file")
-        with tempfile.TemporaryDirectory() as tmp:
-            samples, extra = measure(args, Path(tmp))
-        numbers = summarise(samples)
-        extra["notes"] = ratio_notes(numbers, extra)
-        print(f"facemood speed: {extra['video']}; {extra['cores']} cores, no GPU; median of {args.repeats} repeats")
-        print_table(numbers, extra)
-        if args.json:
-            args.json.write_text(json.dumps({"numbers": numbers, "samples": samples, **extra}, indent=1) + "\n")
-    except FacemoodError as exc:
-        print(f"speed.py: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"speed.py: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        raise FacemoodError("--repeats must be 1 or more")
+    if args.json and not args.json.parent.is_dir():
+        raise FacemoodError(f"--json {args.json}: no folder {args.json.parent} to write it in")
+    if args.source is not None and not args.source.is_file():
+        raise FacemoodError(f"--source {args.source}: no such video file")
+    with tempfile.TemporaryDirectory() as tmp:
+        samples, extra = measure(args, Path(tmp))
+    numbers = summarise(samples)
+    extra["notes"] = ratio_notes(numbers, extra)
+    print(f"facemood speed: {extra['video']}; {extra['cores']} cores, no GPU; median of {args.repeats} repeats")
+    print_table(numbers, extra)
+    if args.json:
+        args.json.write_text(json.dumps({"numbers": numbers, "samples": samples, **extra}, indent=1) + "\n")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(main))  # FacemoodError / OSError -> one line, exit 2
+

@@ -28,7 +28,7 @@ from .names import clean_name
 from .overlay import draw_landmarks
 from .profile import DEFAULT_PROFILE, PACKAGE_HOME, Profile, list_profiles, resolve_profile
 from .recommend import PROVIDER_NAMES, PROVIDERS, Recommender
-from .recording import TakeRecorder, check_can_append
+from .recording import TakeRecorder, check_can_record
 from .rows import BLENDSHAPES, layout_for_width
 from .settings import Settings, load_settings, save_settings
 from .sources import LatestFrame, open_source
@@ -253,7 +253,7 @@ class App:
                                     "the camera is not running: fix the source, then press Retry")
             path = emotion_path(self.profile.data_dir, emotion)
             layout = self._profile_layout()
-            check_can_append(path, layout, replace=False)
+            check_can_record(path, layout, replace=False)
             self._take = TakeRecorder(path, layout, self._source_description)
             self._take_target = frames if frames and frames > 0 else None
             self._last_take = None
@@ -273,7 +273,11 @@ class App:
             self._last_take = {"emotion": take.path.stem, "rows": 0, "total": None,
                                "message": f"no face seen in {take.frames} frames: nothing recorded"}
         else:
-            total = take.save()
+            try:
+                total = take.save()
+            except FacemoodError as exc:  # the rows went to a rescue file the message names
+                self._last_take = {"emotion": take.path.stem, "rows": take.count, "total": None, "message": str(exc)}
+                return self._last_take
             self._last_take = {"emotion": take.path.stem, "rows": take.count, "total": total,
                                "message": f"recorded {take.count} rows of {take.path.stem!r} ({total} in all)"}
             self.version += 1

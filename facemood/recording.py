@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,9 +15,19 @@ from .errors import FacemoodError
 from .landmarks import Landmarks
 from .rows import Layout, layout_for_width, make_row
 
+log = logging.getLogger(__name__)
 
-def check_can_append(path: Path, layout: Layout, replace: bool) -> None:
-    """Refuse up front (before the camera opens) a take whose layout differs from the file's."""
+
+def check_can_record(path: Path, layout: Layout, replace: bool) -> None:
+    """Refuse up front (before the camera opens) a take that could not be saved: a folder that cannot
+    be written, or a layout that differs from the file's."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise FacemoodError(f"cannot write recordings to {path.parent}: {exc.strerror or exc}; make it a writable "
+                            "folder or pick another profile with --home / --user") from exc
     if replace or not path.exists():
         return
     existing = layout_for_width(read_rows(path).shape[1])
@@ -48,5 +61,18 @@ class TakeRecorder:
         return len(self.rows)
 
     def save(self, replace: bool = False) -> int:
-        """Write this take (appending unless `replace`); returns the file's row count. Needs rows."""
-        return append_rows(self.path, np.stack(self.rows), replace=replace, source=self.source)
+        """Write this take (appending unless `replace`); returns the file's row count. Needs rows.
+
+        If the file cannot be written (disk full, folder gone), the take goes to a rescue file in the
+        temporary folder and the error names it: a take is never lost.
+        """
+        rows = np.stack(self.rows)
+        try:
+            return append_rows(self.path, rows, replace=replace, source=self.source)
+        except OSError as exc:
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            rescue = Path(tempfile.gettempdir()) / f"facemood-{self.path.stem}-{stamp}-{len(rows)}rows.npy"
+            np.save(rescue, rows, allow_pickle=False)
+            log.debug("could not write %s", self.path, exc_info=True)
+            raise FacemoodError(f"cannot write {self.path}: {exc.strerror or exc}; this take's {len(rows)} rows are "
+                                f"kept in {rescue}: free some space, then copy it over or record again") from exc

@@ -133,6 +133,11 @@ def test_bad_input_gives_one_line_and_exit_2_and_loses_nothing(home, tmp_path, u
     assert_clean_error(run_tool("train.py", "--home", home), "sad.npy")
     broken.unlink()
     assert snapshot(home) == before
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "data").write_text("a file where the data folder should be")
+    assert_clean_error(run_tool("collect.py", "happy", "--source", upright_video, "--home", blocked),
+                       "cannot write recordings", "data")
 
 
 def test_model_and_labels_mismatch_is_refused(home, upright_video, tilted_video):

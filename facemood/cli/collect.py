@@ -14,7 +14,7 @@ from ..errors import FacemoodError
 from ..landmarks import LandmarkDetector, mirrored_rgb
 from ..overlay import draw_landmarks, put_label
 from ..profile import resolve_profile
-from ..recording import TakeRecorder, check_can_append
+from ..recording import TakeRecorder, check_can_record
 from ..rows import BLENDSHAPES, CLASSIC
 from ..sources import open_source
 from .common import add_logging_flags, add_profile_flags, add_source_flags, has_display, run, setup_logging
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     profile = resolve_profile(args.user, args.home)
     path = emotion_path(profile.data_dir, args.emotion)
     layout = LAYOUT_CHOICES[args.layout]
-    check_can_append(path, layout, args.replace)
+    check_can_record(path, layout, args.replace)
     preview = not args.no_preview and has_display()
 
     interrupted = False

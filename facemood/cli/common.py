@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import FacemoodError
 
@@ -54,7 +54,7 @@ def _terminate(signum, frame):  # pragma: no cover - exercised by the CLI tests 
 
 
 def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
-    """Run a tool's main(): FacemoodError -> 'error: ...' and exit 2; Ctrl-C or SIGTERM -> exit 130.
+    """Run a tool's main(): FacemoodError or OSError -> 'error: ...' and exit 2; Ctrl-C or SIGTERM -> 130.
 
     The tools save what they have recorded before these reach here.
     """
@@ -71,3 +71,7 @@ def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) 
     except BrokenPipeError:  # `python infer.py ... | head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a file or folder that failed in a way no check above foresaw
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{prog}: error: {where}{exc.strerror or exc}: check that it exists and can be written", file=sys.stderr)
+        return FacemoodError.exit_code
