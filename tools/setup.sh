@@ -10,9 +10,11 @@ python=${PYTHON:-python3}
 want_tests=false
 [ "${1:-}" = "--test" ] && want_tests=true
 
-# Libraries QtWebEngine loads that minimal Debian systems lack (desktops usually have them).
+# Libraries QtWebEngine loads that minimal Debian systems lack (desktops usually have them), and an
+# emoji font: song titles are full of emoji.
 debs="libegl1 libnss3 libasound2 libxcomposite1 libxdamage1 libxtst6 libxkbcommon-x11-0 libxcb-cursor0
-      libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core"
+      libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-dejavu-core
+      fonts-noto-color-emoji"
 $want_tests && debs="$debs xvfb xauth"
 
 if command -v apt-get >/dev/null 2>&1; then

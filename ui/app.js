@@ -258,7 +258,8 @@ async function recommend() {
   $("recommend-message").className = "message" + (result.need_mood ? " warn" : "");
   if (result.need_mood) $("mood-pick").focus();
   $("results").replaceChildren(...(result.results || []).map((r) => el("li", { title: r.url, onclick: () => call("open_url", r.url) },
-    el("img", { src: r.thumbnail, alt: "", onerror: (e) => { e.target.style.visibility = "hidden"; } }),
+    // Offline or blocked thumbnails: a plain play mark keeps the list tidy.
+    el("img", { src: r.thumbnail, alt: "", onerror: (e) => e.target.replaceWith(el("div", { class: "no-thumb" }, "▶")) }),
     el("div", {}, el("div", { class: "title" }, r.title), el("div", { class: "muted" }, [r.channel, r.duration].filter(Boolean).join(" · "))))));
 }
 
