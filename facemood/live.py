@@ -44,19 +44,22 @@ class Recogniser:
         self.detector = detector
         self.smooth = smooth
         self.threshold = threshold
-        self.classifier = classifier
-        self.smoother = MoodSmoother(classifier.emotions, smooth, threshold)
+        self.set_classifier(classifier)
 
     def set_classifier(self, classifier) -> None:
-        self.classifier = classifier
-        self.smoother = MoodSmoother(classifier.emotions, self.smooth, self.threshold)
+        # One attribute, assigned at once: a frame read mid-swap gets the old pair or the new one.
+        self._current = (classifier, MoodSmoother(classifier.emotions, self.smooth, self.threshold))
+
+    @property
+    def classifier(self):
+        return self._current[0]
 
     def read(self, frame: Frame) -> Reading:
         rgb = mirrored_rgb(frame.image)
         started = time.perf_counter()
         landmarks = self.detector.detect(rgb, frame.timestamp_ms)
         detected = time.perf_counter()
-        classifier, smoother = self.classifier, self.smoother  # one consistent pair, even mid-swap
+        classifier, smoother = self._current
         probabilities = classifier.predict(landmarks) if landmarks.has_face else None
         mood = smoother.update(probabilities)
         done = time.perf_counter()
