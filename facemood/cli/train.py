@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="train.py",
         description="Train a small network on every data/<emotion>.npy of the profile (recordings of the "
-                    "classic tutorial scripts train as-is). The last 20%% of each emotion is held out to "
+                    "classic tutorial scripts train as-is). The last 20% of each emotion is held out to "
                     "report accuracy; the model is then refitted on all rows and saved to models/.",
         epilog="examples:\n  python train.py\n  python train.py --user anna\n"
                "  python train.py --data ~/old-tutorial-folder",
