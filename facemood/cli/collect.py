@@ -91,9 +91,11 @@ def _record(source, detector, take: TakeRecorder, limit: int, preview: bool) -> 
             if preview:
                 view = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
                 draw_landmarks(view, landmarks)
-                put_label(view, f"{take.path.stem}: {take.count}/{limit}" + ("" if landmarks.has_face else "  (no face)"))
+                status = "  Esc: stop" if landmarks.has_face else "  (no face)"
+                put_label(view, f"{take.path.stem}: {take.count}/{limit}{status}")
                 cv2.imshow(WINDOW, view)
-                if cv2.waitKey(1) & 0xFF in (27, ord("q")):
+                # Esc or q, or the preview window closed with its close button, ends the take.
+                if cv2.waitKey(1) & 0xFF in (27, ord("q")) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                     break
             if take.count >= limit:
                 break
