@@ -21,9 +21,12 @@ log = logging.getLogger(__name__)
 def check_can_record(path: Path, layout: Layout, replace: bool) -> None:
     """Refuse up front (before the camera opens) a take that could not be saved: a folder that cannot
     be written, or a layout that differs from the file's."""
+    # Try the nearest folder that exists: a new profile's folders appear only when a take is saved.
+    folder = next(p for p in (path.parent, *path.parent.parents) if p.exists())
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path.parent):
+        if not folder.is_dir():
+            raise NotADirectoryError(20, "a file is in the way", str(folder))
+        with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
         raise FacemoodError(f"cannot write recordings to {path.parent}: {exc.strerror or exc}; make it a writable "

@@ -15,6 +15,7 @@ def test_a_take_that_cannot_be_saved_goes_to_a_rescue_file(tmp_path, monkeypatch
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     data = tmp_path / "data"
+    data.mkdir()
     check_can_record(data / "happy.npy", BLENDSHAPES, replace=False)  # fine while the folder is there
     take = TakeRecorder(data / "happy.npy", BLENDSHAPES)
     rows = np.random.default_rng(0).normal(size=(7, BLENDSHAPES.width)).astype(np.float32)
@@ -32,4 +33,9 @@ def test_a_take_that_cannot_be_saved_goes_to_a_rescue_file(tmp_path, monkeypatch
 def test_a_folder_that_cannot_be_written_is_refused_before_recording(tmp_path):
     (tmp_path / "data").write_text("not a folder")
     with pytest.raises(FacemoodError, match="cannot write recordings to"):
-        check_can_record(tmp_path / "data" / "happy.npy", BLENDSHAPES, replace=False)
+        check_can_record(tmp_path / "data" / "anna" / "happy.npy", BLENDSHAPES, replace=False)
+
+
+def test_the_check_creates_no_folders(tmp_path):
+    check_can_record(tmp_path / "home" / "data" / "anna" / "happy.npy", BLENDSHAPES, replace=False)
+    assert list(tmp_path.iterdir()) == []
