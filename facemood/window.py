@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from .app import App, AppOptions
 from .errors import FacemoodError
@@ -183,9 +184,19 @@ def launch(args, profile: Profile, *, recommender: Recommender | None = None,
         finally:
             window.destroy()
 
+    killed = []
+
+    def close_on_sigterm(signum, frame):
+        # A kill closes the window the normal way; raising inside Qt's loop would only print a traceback
+        # from whichever Qt callback happened to be running. destroy() waits for the GUI thread.
+        # (Ctrl-C needs nothing: pywebview quits the Qt loop on SIGINT itself.)
+        killed.append(signum)
+        threading.Thread(target=window.destroy, name="close", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, close_on_sigterm)
     try:
         webview.start(drive if driver else None, window, gui="qt")
     finally:
         app.stop()
         server.stop()
-    return 0
+    return 128 + signal.SIGTERM if killed else 0

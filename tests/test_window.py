@@ -83,3 +83,25 @@ def test_record_and_train_in_the_window_then_the_live_view_uses_the_model(tmp_pa
 def test_no_display_is_one_clear_line(tmp_path, upright_video):
     result = run_tool("infer.py", "--source", upright_video, "--home", tmp_path)
     assert_clean_error(result, "no display", "--no-window")
+
+
+def test_ctrl_c_or_a_kill_closes_the_window_cleanly(tmp_path, upright_video, xvfb_display):
+    import signal
+    import time
+
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["DISPLAY"] = xvfb_display
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        home = tmp_path / signum.name
+        proc = subprocess.Popen([sys.executable, "infer.py", "--source", str(upright_video), "--home", str(home)],
+                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        history = home / "data" / "history.sqlite3"
+        deadline = time.monotonic() + 60
+        while not history.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(3)  # the window is up and the page polling
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=60)
+        # Ctrl-C quits like closing the window; a kill ends with the shell's code for SIGTERM.
+        assert proc.returncode == (0 if signum == signal.SIGINT else 128 + signal.SIGTERM), (signum, err[-3000:])
+        assert "Traceback" not in err and "Exception ignored" not in err, err[-3000:]
