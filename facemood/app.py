@@ -31,7 +31,7 @@ from .recommend import PROVIDER_NAMES, PROVIDERS, Recommender
 from .recording import TakeRecorder, check_can_record
 from .rows import BLENDSHAPES, layout_for_width
 from .settings import Settings, load_settings, save_settings
-from .sources import LatestFrame, open_source
+from .sources import LatestFrame, describe_source, open_source
 from .stream import JpegBuffer
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class App:
         self._state = {"mood": "", "confidence": 0.0, "bars": [], "face": False, "fps": 0.0, "frame": 0}
         self._error: str | None = None
         self._source_error: str | None = None
-        self._source_description = str(options.source)
+        self._source_description = describe_source(options.source)
         self.first_mood_after: float | None = None
         self.version = 0  # bumped whenever overview() would change, so the page knows to refresh it
         self.overlay = True

@@ -160,6 +160,18 @@ class VideoSource(FrameSource):
         self.capture.release()
 
 
+def _camera_index(text: str) -> int | None:
+    """The camera index `--source` names, or None for a path (a file named "0" wins over camera 0)."""
+    return int(text) if re.fullmatch(r"\d{1,3}", text) and not Path(text).exists() else None
+
+
+def describe_source(spec: str | int | Path) -> str:
+    """How to name `--source` to the user before it is open: "camera 0", or the path as given."""
+    text = str(spec).strip()
+    index = _camera_index(text)
+    return text if index is None else f"camera {index}"
+
+
 def open_source(spec: str | int | Path, *, loop: bool = False, realtime: bool = False,
                 width: int = 640, height: int = 480) -> FrameSource:
     """Open `--source`: a camera index ("0"), a video file, an image file or a folder of images.
@@ -167,8 +179,8 @@ def open_source(spec: str | int | Path, *, loop: bool = False, realtime: bool = 
     Raises FacemoodError with one line naming the device or file when it cannot be used.
     """
     text = str(spec).strip()
-    if re.fullmatch(r"\d{1,3}", text) and not Path(text).exists():
-        index = int(text)
+    index = _camera_index(text)
+    if index is not None:
         capture = cv2.VideoCapture(index)
         if not capture.isOpened():
             capture.release()

@@ -2,7 +2,7 @@ import cv2
 import pytest
 
 from facemood.errors import FacemoodError
-from facemood.sources import open_source
+from facemood.sources import describe_source, open_source
 from tests import media
 
 
@@ -81,3 +81,12 @@ def test_realtime_pacing_drops_frames_instead_of_queueing(upright_video):
     elapsed = time.monotonic() - started
     assert elapsed < 3.0  # the 2 s video is not stretched to 60 x 0.1 s
     assert len(seen) < 40
+
+
+def test_sources_are_named_for_people(tmp_path, monkeypatch):
+    assert describe_source("0") == "camera 0"
+    assert describe_source(" 2 ") == "camera 2"
+    assert describe_source("clip.mp4") == "clip.mp4"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "0").write_bytes(b"")  # a file named like a camera index is the file
+    assert describe_source("0") == "0"
