@@ -149,22 +149,60 @@ def test_model_and_labels_mismatch_is_refused(home, upright_video, tilted_video)
                        "labels.npy", "train.py")
 
 
-def test_ctrl_c_mid_take_keeps_every_row(home, tmp_path):
+def _start_and_wait_for(args: list, marker: str, stream: str = "stderr") -> subprocess.Popen:
+    """Start a tool and read its stderr (or stdout) until a line holding `marker` shows."""
+    proc = subprocess.Popen([sys.executable, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=ROOT)
+    lines = getattr(proc, stream)
+    line = lines.readline()
+    deadline = time.monotonic() + 120
+    while marker not in line and time.monotonic() < deadline and line:
+        line = lines.readline()
+    assert marker in line, f"no {marker!r} from {args[0]}"
+    return proc
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_ctrl_c_or_kill_mid_take_keeps_every_row(home, tmp_path, signum):
     long_video = media.astronaut_video(tmp_path / "long.mp4", count=900)
     first = run_tool("collect.py", "calm", "--source", long_video, "--frames", "10", "--home", home)
     assert first.code == 0, first.err
-    proc = subprocess.Popen([sys.executable, str(ROOT / "collect.py"), "calm", "--source", str(long_video),
-                             "--frames", "5000", "--home", str(home)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    # The tool logs a line every 50 rows when stderr is not a terminal: wait for the first.
-    line = proc.stderr.readline()
-    deadline = time.monotonic() + 120
-    while "50/5000" not in line and time.monotonic() < deadline and line:
-        line = proc.stderr.readline()
-    proc.send_signal(signal.SIGINT)
+    # The tool logs a line every 50 rows when stderr is not a terminal: interrupt after the first.
+    proc = _start_and_wait_for([ROOT / "collect.py", "calm", "--source", long_video, "--frames", "5000",
+                                "--home", home], "50/5000")
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, (out, err)
-    assert "Traceback" not in err
+    assert proc.returncode == 128 + signum, (out, err)
+    # A signal in the middle of a MediaPipe call used to leave half-built objects that printed
+    # "Exception ignored in ... __del__" tracebacks at exit.
+    assert "Traceback" not in err and "Exception ignored" not in err, err
     rows = np.load(home / "data" / "calm.npy")
     assert rows.shape[0] >= 60  # the first take's 10 rows and at least 50 of the interrupted take
     assert "now has" in out and "saved" in err
+
+
+def test_ctrl_c_stops_infer_between_frames(home, tmp_path):
+    long_video = media.astronaut_video(tmp_path / "long.mp4", count=900)
+    # Frame times print with three decimals; wait for the one at 1 s (the 31st frame at 30 frames/s).
+    proc = _start_and_wait_for([ROOT / "infer.py", "--no-window", "--source", long_video, "--home", home],
+                               "1.000\t", stream="stdout")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert "stopped" in err and "frames in" in err
+    last_time = float(([line for line in out.splitlines() if line] or ["1.0"])[-1].split("\t")[0])
+    assert 1.0 <= last_time < 29.0  # it stopped part way through the 30 s video
+
+
+def test_first_signal_asks_to_stop_second_stops_at_once():
+    from facemood.cli.common import StopOnSignal
+
+    before = signal.getsignal(signal.SIGINT)
+    with StopOnSignal() as stop:
+        assert not stop.requested and stop.exit_code == 0
+        signal.raise_signal(signal.SIGTERM)
+        assert stop.requested and stop.exit_code == 128 + signal.SIGTERM
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is before

@@ -17,7 +17,8 @@ from ..profile import resolve_profile
 from ..recording import TakeRecorder, check_can_record
 from ..rows import BLENDSHAPES, CLASSIC
 from ..sources import open_source
-from .common import add_logging_flags, add_profile_flags, add_source_flags, has_display, run, setup_logging
+from .common import (EXIT_INTERRUPTED, StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, has_display, run,
+                     setup_logging)
 
 log = logging.getLogger("facemood.collect")
 LAYOUT_CHOICES = {"blendshapes": BLENDSHAPES, "classic": CLASSIC}
@@ -58,16 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     check_can_record(path, layout, args.replace)
     preview = not args.no_preview and has_display()
 
-    interrupted = False
-    with open_source(args.source) as source, \
+    interrupted = 0  # the exit code of a signal that stopped the take
+    with StopOnSignal() as stop, open_source(args.source) as source, \
             LandmarkDetector(args.face_model, args.hand_model, video=source.is_stream, quiet=not args.verbose) as detector:
         take = TakeRecorder(path, layout, source.description)
         if not args.no_preview and not preview:
             log.info("no display found: recording without a preview window")
         try:
-            _record(source, detector, take, args.frames, preview)
-        except KeyboardInterrupt:
-            interrupted = True
+            _record(source, detector, take, args.frames, preview, stop)
+            interrupted = stop.exit_code
+        except KeyboardInterrupt:  # a second Ctrl-C while a frame was still being read
+            interrupted = stop.exit_code or EXIT_INTERRUPTED
         except BaseException:
             # The camera died or MediaPipe failed mid-take: keep what was captured, then report.
             if take.count:
@@ -80,10 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     return _save(take, path, args, interrupted)
 
 
-def _record(source, detector, take: TakeRecorder, limit: int, preview: bool) -> None:
+def _record(source, detector, take: TakeRecorder, limit: int, preview: bool, stop: StopOnSignal) -> None:
     progress = _Progress(take, limit)
     try:
         for frame in source:
+            if stop.requested:
+                break
             rgb = mirrored_rgb(frame.image)
             landmarks = detector.detect(rgb, frame.timestamp_ms)
             take.add(landmarks)
@@ -135,8 +139,12 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _save(take: TakeRecorder, path, args, interrupted: bool) -> int:
+def _save(take: TakeRecorder, path, args, interrupted: int) -> int:
     no_face = f", {take.frames_without_face} of {take.frames} frames had no face" if take.frames_without_face else ""
+    if take.count == 0 and interrupted:
+        print(f"stopped before any row was recorded{'; earlier takes kept in ' + str(path) if path.exists() else ''}",
+              file=sys.stderr)
+        return interrupted
     if take.count == 0:
         raise FacemoodError(f"no face found in {take.frames} frames from {take.source}: nothing recorded"
                             f"{' (earlier takes kept)' if path.exists() else ''}; face the camera in good light")
@@ -146,7 +154,7 @@ def _save(take: TakeRecorder, path, args, interrupted: bool) -> int:
           f"{takes} take{'s' if takes != 1 else ''}")
     if interrupted:
         print("stopped early: the rows recorded so far are saved", file=sys.stderr)
-        return 130
+        return interrupted
     return 0
 
 

@@ -49,6 +49,44 @@ def has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+class StopOnSignal:
+    """Ctrl-C or a kill during a frame loop: finish the frame, then stop; a second one stops at once.
+
+    A KeyboardInterrupt raised in the middle of a MediaPipe call leaves half-built objects whose
+    __del__ prints tracebacks at exit, so the first signal only sets a flag the loop checks between
+    frames. Use on the main thread (Python delivers signals there).
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.signum = 0
+        self._previous: dict[int, object] = {}
+
+    @property
+    def requested(self) -> bool:
+        return bool(self.signum)
+
+    @property
+    def exit_code(self) -> int:
+        """The shell's convention: 128 + the signal's number (130 for Ctrl-C)."""
+        return 128 + self.signum if self.signum else 0
+
+    def _handle(self, signum, frame) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.signum = signum
+
+    def __enter__(self) -> "StopOnSignal":
+        for signum in self.SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+
 def _terminate(signum, frame):  # pragma: no cover - exercised by the CLI tests through a real signal
     raise KeyboardInterrupt
 

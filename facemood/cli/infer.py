@@ -11,7 +11,8 @@ from ..landmarks import LandmarkDetector
 from ..live import Recogniser, load_classifier
 from ..profile import resolve_profile
 from ..sources import open_source
-from .common import add_logging_flags, add_profile_flags, add_source_flags, run, setup_logging
+from .common import (StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, run,
+                     setup_logging)
 
 log = logging.getLogger("facemood.infer")
 
@@ -77,11 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     frames = no_face = 0
     started = time.perf_counter()
     next_report_ms = 0.0
-    with open_source(args.source) as source, \
+    with StopOnSignal() as stop, open_source(args.source) as source, \
             LandmarkDetector(args.face_model, args.hand_model, video=source.is_stream,
                              hands=classifier.needs_hands, quiet=not args.verbose) as detector:
         recogniser = Recogniser(detector, classifier, smooth=args.smooth, threshold=args.threshold)
         for frame in source:
+            if stop.requested:
+                break
             reading = recogniser.read(frame)
             frames += 1
             no_face += not reading.landmarks.has_face
@@ -94,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
                     next_report_ms = (frame.timestamp_ms // step + 1) * step
     elapsed = time.perf_counter() - started
     log.info("%d frames in %.1f s (%.1f frames/s); %d without a face", frames, elapsed, frames / max(elapsed, 1e-9), no_face)
+    if stop.requested:
+        log.info("stopped")
+        return stop.exit_code
     return 0
 
 
