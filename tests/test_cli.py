@@ -206,3 +206,18 @@ def test_first_signal_asks_to_stop_second_stops_at_once():
         with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_take_stopped_before_its_first_row_keeps_earlier_takes(home, capsys):
+    from facemood.cli.collect import _save
+    from facemood.recording import TakeRecorder
+    from facemood.rows import BLENDSHAPES
+
+    path = home / "data" / "calm.npy"
+    path.parent.mkdir()
+    np.save(path, np.ones((3, BLENDSHAPES.width), np.float32))
+    before = path.read_bytes()
+    code = _save(TakeRecorder(path, BLENDSHAPES, "camera 0"), path, None, interrupted=130)
+    assert code == 130
+    assert "stopped before any row was recorded; earlier takes kept in" in capsys.readouterr().err
+    assert path.read_bytes() == before

@@ -17,7 +17,7 @@ from ..profile import resolve_profile
 from ..recording import TakeRecorder, check_can_record
 from ..rows import BLENDSHAPES, CLASSIC
 from ..sources import open_source
-from .common import (EXIT_INTERRUPTED, StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, has_display, run,
+from .common import (StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, has_display, run,
                      setup_logging)
 
 log = logging.getLogger("facemood.collect")
@@ -59,7 +59,6 @@ def main(argv: list[str] | None = None) -> int:
     check_can_record(path, layout, args.replace)
     preview = not args.no_preview and has_display()
 
-    interrupted = 0  # the exit code of a signal that stopped the take
     with StopOnSignal() as stop, open_source(args.source) as source, \
             LandmarkDetector(args.face_model, args.hand_model, video=source.is_stream, quiet=not args.verbose) as detector:
         take = TakeRecorder(path, layout, source.description)
@@ -67,9 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             log.info("no display found: recording without a preview window")
         try:
             _record(source, detector, take, args.frames, preview, stop)
-            interrupted = stop.exit_code
-        except KeyboardInterrupt:  # a second Ctrl-C while a frame was still being read
-            interrupted = stop.exit_code or EXIT_INTERRUPTED
+        except KeyboardInterrupt:  # a second Ctrl-C while a frame was still being read: stop.exit_code says so
+            pass
         except BaseException:
             # The camera died or MediaPipe failed mid-take: keep what was captured, then report.
             if take.count:
@@ -79,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             if preview:
                 cv2.destroyAllWindows()
-    return _save(take, path, args, interrupted)
+    return _save(take, path, args, interrupted=stop.exit_code)
 
 
 def _record(source, detector, take: TakeRecorder, limit: int, preview: bool, stop: StopOnSignal) -> None:
@@ -140,6 +138,7 @@ class _Progress:
 
 
 def _save(take: TakeRecorder, path, args, interrupted: int) -> int:
+    """Save the take; `interrupted` is the exit code of the signal that stopped it, or 0."""
     no_face = f", {take.frames_without_face} of {take.frames} frames had no face" if take.frames_without_face else ""
     if take.count == 0 and interrupted:
         print(f"stopped before any row was recorded{'; earlier takes kept in ' + str(path) if path.exists() else ''}",

@@ -11,8 +11,7 @@ from ..landmarks import LandmarkDetector
 from ..live import Recogniser, load_classifier
 from ..profile import resolve_profile
 from ..sources import open_source
-from .common import (StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, run,
-                     setup_logging)
+from .common import StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, run, setup_logging
 
 log = logging.getLogger("facemood.infer")
 
