@@ -188,8 +188,8 @@ def local_midnight(day: date) -> float:
 
 class History:
     """SQLite in the profile's folder (data/history.sqlite3 or data/NAME/history.sqlite3): sessions, moods
-    over time, songs asked for, songs played and 👍/👎. Thread-safe (the window's live loop and its UI calls use it from different
-    threads).
+    over time, songs asked for, songs played and 👍/👎. Thread-safe (the window's live loop and its UI
+    calls use it from different threads).
 
     Writes that fail at run time (disk full, file locked by another program) are logged and dropped: a
     lost history sample must never stop the live view. Opening a broken file is a FacemoodError.

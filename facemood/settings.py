@@ -77,14 +77,14 @@ _FLOATS = {"suggest_hold_seconds", "suggest_every_minutes"}
 
 def _mood_words(value: object, path: Path) -> dict[str, str]:
     if not isinstance(value, dict):
-        log.warning("%s: mood_words is not an object; using the emotions' own names", path)
+        log.warning("%s: mood_words is not an object; using the default words", path)
         return {}
     words = {}
     for emotion, text in value.items():
         if isinstance(text, str):
             words[emotion] = text
         else:
-            log.warning("%s: the words for %r are not text; using %r", path, emotion, emotion)
+            log.warning("%s: the words for %r are not text; using the default words", path, emotion)
     return words
 
 
