@@ -4,15 +4,36 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
+from facemood import history as history_module
 from facemood.errors import FacemoodError
-from facemood.history import MAX_SAMPLE_SECONDS, SCHEMA_VERSION, History
+from facemood.history import (DISLIKE, LIKE, MAX_SAMPLE_SECONDS, NO_RATING, SCHEMA_VERSION, Feedback, History,
+                              MoodSample, Play)
+from facemood.recommend import SongResult
+
+ROOT = Path(__file__).resolve().parent.parent
+# Made by facemood/history.py schema version 1 (commit 1ff424c), with T0 = 1714564800.0:
+#   s1 = start_session("default", "camera 0", at=T0); ten record_mood(s1, happy x5, sad x3, wütend x2,
+#   confidence 0.80.., 1.0 s, at=T0+1..T0+10); record_song(s1, "sad", "hindi uplifting song arijit singh",
+#   "youtube", <search url>, at=T0+12); end_session(s1, at=T0+60); s2 = start_session("प्रिया", "clip.mp4",
+#   at=T0+3600), never ended; record_mood(s2, "rock", 0.95, 2.5, at=T0+3601); record_song(s2, "rock",
+#   "rock song", "spotify", "https://open.spotify.com/search/rock%20song", at=T0+3602).
+HISTORY_V1 = ROOT / "tests" / "data" / "history_v1.sqlite3"
+T0 = 1714564800.0
+SONG = SongResult(title="Happy Song", channel="Joy Records", duration="3:45",
+                  thumbnail="https://i.ytimg.com/vi/aaaaaaaaaaa/hq720.jpg",
+                  url="https://www.youtube.com/watch?v=aaaaaaaaaaa", video_id="aaaaaaaaaaa")
 
 # POSIX TZ strings need no tz database. India has no DST; Central Europe springs forward on 2024-03-31.
 INDIA = "IST-5:30"
@@ -254,3 +275,205 @@ def test_after_close_writes_are_dropped_and_reads_empty(tmp_path):
     assert history.recent_songs() == [] and history.sessions() == []
     with pytest.raises(FacemoodError):
         history.start_session("default", "camera 0")
+
+
+# --- schema version 2: plays, feedback, moods against the playing song ---------------------------------
+
+
+def test_a_play_records_its_song_and_what_ended_it(history):
+    session = history.start_session("default", "camera 0", at=T0)
+    play = history.start_play(session, SONG, "sad", "uplifting song", at=T0 + 10)
+    history.record_mood(session, "sad", 0.9, at=T0 + 11, play_id=play)
+    history.record_mood(session, "happy", 0.8, at=T0 + 12, play_id=play)
+    history.end_play(play, "skipped", at=T0 + 20)
+    history.end_play(play, "ended", at=T0 + 30)  # the first end counts
+
+    assert history.plays() == [Play(play, session, "aaaaaaaaaaa", SONG.url, "Happy Song", "Joy Records", "sad",
+                                    "uplifting song", T0 + 10, T0 + 20, "skipped")]
+    assert [(s.mood, s.play_id) for s in history.mood_samples(play_id=play)] == [("sad", play), ("happy", play)]
+    with pytest.raises(ValueError, match="unknown end"):
+        history.end_play(play, "finished")
+
+
+def test_ending_the_session_ends_the_song_still_playing(history):
+    session = history.start_session("default", "camera 0", at=T0)
+    done = history.start_play(session, SONG, "sad", "q", at=T0 + 1)
+    history.end_play(done, "ended", at=T0 + 200)
+    playing = history.start_play(session, SONG, "sad", "q", at=T0 + 201)
+    history.end_session(session, at=T0 + 300)
+    ends = {p.id: (p.ended, p.end_reason) for p in history.plays()}
+    assert ends == {done: (T0 + 200, "ended"), playing: (T0 + 300, "closed")}
+
+
+def test_plays_newest_first_with_a_limit(history):
+    session = history.start_session("default", "camera 0", at=T0)
+    ids = [history.start_play(session, SONG, "sad", "q", at=T0 + minute * 60) for minute in (3, 1, 2)]
+    assert [p.id for p in history.plays()] == [ids[0], ids[2], ids[1]]
+    assert [p.id for p in history.plays(limit=1)] == [ids[0]]
+
+
+def test_feedback_is_a_log_per_mood(history):
+    session = history.start_session("default", "camera 0", at=T0)
+    play = history.start_play(session, SONG, "sad", "uplifting song", at=T0 + 1)
+    history.record_feedback(session, SONG, DISLIKE, "happy", "happy song", at=T0 + 3)
+    history.record_feedback(session, SONG, LIKE, "sad", "uplifting song", at=T0 + 2)
+    history.record_feedback(session, SONG, NO_RATING, "sad", "uplifting song", play_id=play, at=T0 + 4)
+
+    assert history.feedback("sad") == [
+        Feedback(2, T0 + 2, LIKE, "sad", "uplifting song", "aaaaaaaaaaa", SONG.url, "Happy Song", "Joy Records", None),
+        Feedback(3, T0 + 4, NO_RATING, "sad", "uplifting song", "aaaaaaaaaaa", SONG.url, "Happy Song", "Joy Records",
+                 play)]
+    assert [f.mood for f in history.feedback()] == ["sad", "happy", "sad"]  # oldest first
+    assert history.feedback("angry") == []
+
+
+@pytest.mark.parametrize("rating", [2, True, "1", None])
+def test_a_rating_is_like_dislike_or_none(history, rating):
+    with pytest.raises(ValueError, match="rating"):
+        history.record_feedback(None, SONG, rating, "sad", "q")
+    assert history.feedback() == []
+
+
+def test_a_song_without_a_video_id_is_a_caller_error(history):
+    no_id = SongResult("t", "c", "", "", "https://www.youtube.com/watch?v=", "")
+    with pytest.raises(ValueError, match="video id"):
+        history.start_play(None, no_id, "sad", "q")
+    with pytest.raises(ValueError, match="video id"):
+        history.record_feedback(None, no_id, LIKE, "sad", "q")
+
+
+def test_mood_samples_by_time_and_play(history):
+    session = history.start_session("default", "camera 0", at=T0)
+    history.record_mood(session, "sad", 0.9, 2.0, at=T0 + 1)
+    history.record_mood(session, "happy", 0.8, 1.0, at=T0 + 3, play_id=7)
+    history.record_mood(session, "calm", 0.7, 1.0, at=T0 + 5)
+    assert history.mood_samples() == [MoodSample(T0 + 1, "sad", 0.9, 2.0, None), MoodSample(T0 + 3, "happy", 0.8, 1.0, 7),
+                                      MoodSample(T0 + 5, "calm", 0.7, 1.0, None)]
+    assert [s.mood for s in history.mood_samples(since=T0 + 3)] == ["happy", "calm"]
+    assert [s.mood for s in history.mood_samples(until=T0 + 3)] == ["sad"]  # until is excluded
+    assert [s.mood for s in history.mood_samples(since=T0, until=T0 + 10, play_id=7)] == ["happy"]
+
+
+# --- upgrading a file written by schema version 1 ------------------------------------------------------
+
+
+def _v1_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "history.sqlite3"
+    shutil.copyfile(HISTORY_V1, path)
+    return path
+
+
+def _raw(path: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def _schema(path: Path) -> list[tuple]:
+    return _raw(path, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
+
+
+def _v1_rows(path: Path) -> dict[str, list[tuple]]:
+    """Every row of the version 1 tables, in version 1's columns."""
+    return {"sessions": _raw(path, "SELECT id, profile, source, started, ended FROM sessions ORDER BY id"),
+            "moods": _raw(path, "SELECT id, session_id, at, mood, confidence, seconds FROM moods ORDER BY id"),
+            "songs": _raw(path, "SELECT id, session_id, at, mood, query, provider, url FROM songs ORDER BY id")}
+
+
+def test_the_fixture_is_a_version_1_file():
+    assert _raw(HISTORY_V1, "PRAGMA user_version") == [(1,)]
+    rows = _v1_rows(HISTORY_V1)
+    assert [len(rows[t]) for t in ("sessions", "moods", "songs")] == [2, 11, 2]
+    assert not any(name == "plays" for _, name, _, _ in _schema(HISTORY_V1))
+
+
+def test_a_version_1_file_is_upgraded_without_losing_rows(tmp_path):
+    path = _v1_copy(tmp_path)
+    before = _v1_rows(path)
+
+    with History(path) as history:
+        assert [s.mood for s in history.mood_samples()] == ["happy"] * 5 + ["sad"] * 3 + ["wütend"] * 2 + ["rock"]
+        assert all(s.play_id is None for s in history.mood_samples())
+        assert [s["query"] for s in history.recent_songs()] == ["rock song", "hindi uplifting song arijit singh"]
+        assert [(s["profile"], s["mood_seconds"], s["songs"]) for s in history.sessions()] == [
+            ("प्रिया", 2.5, 1), ("default", 10.0, 1)]
+        # ...and the new tables work on it.
+        play = history.start_play(1, SONG, "sad", "hindi uplifting song arijit singh", at=T0 + 20)
+        history.record_mood(1, "happy", 0.9, at=T0 + 21, play_id=play)
+        history.record_feedback(1, SONG, LIKE, "sad", "hindi uplifting song arijit singh", play_id=play)
+        assert [p.id for p in history.plays()] == [play] and len(history.feedback("sad")) == 1
+
+    assert _raw(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    after = _v1_rows(path)
+    assert after["sessions"] == before["sessions"] and after["songs"] == before["songs"]
+    assert after["moods"][:len(before["moods"])] == before["moods"]
+
+
+def test_an_upgraded_file_has_the_same_schema_as_a_new_one(tmp_path):
+    upgraded = _v1_copy(tmp_path)
+    History(upgraded).close()
+    new = tmp_path / "new.sqlite3"
+    History(new).close()
+    assert _schema(upgraded) == _schema(new)
+    assert {name for kind, name, _, _ in _schema(new) if kind == "table"} == {
+        "sessions", "moods", "songs", "plays", "feedback"}
+
+
+def test_a_failed_upgrade_leaves_the_version_1_file_as_it_was(tmp_path, monkeypatch):
+    path = _v1_copy(tmp_path)
+    before_rows, before_schema = _v1_rows(path), _schema(path)
+    # The last step fails after every other one ran (as a full disk would).
+    steps = history_module._MIGRATIONS[2] + ("INSERT INTO no_such_table VALUES (1)",)
+    monkeypatch.setitem(history_module._MIGRATIONS, 2, steps)
+
+    with pytest.raises(FacemoodError) as caught:
+        History(path)
+    message = str(caught.value)
+    assert "cannot upgrade the history" in message and str(path) in message and "\n" not in message
+    assert _raw(path, "PRAGMA user_version") == [(1,)]
+    assert _schema(path) == before_schema and _v1_rows(path) == before_rows
+
+    monkeypatch.undo()  # the next start (a fixed facemood) upgrades it
+    with History(path) as history:
+        assert len(history.mood_samples()) == 11
+    assert _raw(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_kill_during_the_upgrade_leaves_the_version_1_file_as_it_was(tmp_path):
+    path = _v1_copy(tmp_path)
+    before_rows, before_schema = _v1_rows(path), _schema(path)
+    # A child process that kills itself with SIGKILL after every upgrade step ran, before the commit.
+    child = f"""
+import os, signal, sqlite3
+import facemood.history as history
+connect = sqlite3.connect
+def dying_connect(*args, **kwargs):
+    conn = connect(*args, **kwargs)
+    conn.create_function("die", 0, lambda: os.kill(os.getpid(), signal.SIGKILL))
+    return conn
+sqlite3.connect = dying_connect
+history._MIGRATIONS[2] += ("SELECT die()",)
+history.History({str(path)!r})
+print("not killed")
+"""
+    proc = subprocess.run([sys.executable, "-c", child], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL, (proc.returncode, proc.stdout, proc.stderr)
+
+    assert _raw(path, "PRAGMA user_version") == [(1,)]
+    assert _schema(path) == before_schema and _v1_rows(path) == before_rows
+    with History(path) as history:
+        assert len(history.mood_samples()) == 11
+
+
+def test_a_newer_history_is_refused_and_left_alone(tmp_path):
+    path = _v1_copy(tmp_path)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    schema = _schema(path)
+    with pytest.raises(FacemoodError, match="newer facemood"):
+        History(path)
+    assert _raw(path, "PRAGMA user_version") == [(SCHEMA_VERSION + 1,)] and _schema(path) == schema

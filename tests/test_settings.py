@@ -10,6 +10,7 @@ import pytest
 from facemood.errors import FacemoodError
 from facemood.recommend import PROVIDERS
 from facemood.settings import Settings, load_settings, save_settings
+from facemood.suggest import SuggestPolicy
 
 
 def test_defaults():
@@ -102,3 +103,63 @@ def test_save_to_an_unwritable_place_is_a_clear_error(tmp_path):
     blocker.write_text("a file where the folder should be")
     with pytest.raises(FacemoodError, match="cannot save the settings"):
         save_settings(blocker / "settings.json", Settings())
+
+
+# --- match or lift, suggestions, and files written before they existed ---------------------------------
+
+
+def test_a_file_from_before_match_or_lift_loads_with_the_new_defaults(tmp_path):
+    # Exactly what save_settings wrote before mood_goal and the suggestion settings existed.
+    path = tmp_path / "settings.json"
+    path.write_text('{\n  "singer": "Arijit Singh",\n  "language": "Hindi",\n  "provider": "youtube_music",\n'
+                    '  "mood_words": {\n    "sad": "uplifting"\n  },\n  "overlay": false\n}\n', encoding="utf-8")
+    settings = load_settings(path)
+    assert settings == Settings(singer="Arijit Singh", language="Hindi", provider="youtube_music",
+                                mood_words={"sad": "uplifting"}, overlay=False)
+    assert (settings.mood_goal, settings.suggest_songs, settings.suggest_hold_seconds,
+            settings.suggest_every_minutes) == ("match", False, 20.0, 5.0)
+    save_settings(path, settings)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["mood_goal"] == "match" and saved["suggest_songs"] is False and saved["singer"] == "Arijit Singh"
+
+
+def test_match_or_lift_decides_the_words_the_user_has_not_set():
+    match = Settings(mood_words={"angry": "metal", "rock": "AC/DC", "greeting": " "})
+    lift = Settings(mood_goal="lift", mood_words=match.mood_words)
+    assert [match.words_for(e) for e in ("sad", "angry", "happy", "rock", "greeting")] == [
+        "sad", "metal", "happy", "AC/DC", "popular"]
+    assert [lift.words_for(e) for e in ("sad", "angry", "happy", "rock", "greeting")] == [
+        "uplifting", "metal", "happy", "AC/DC", "popular"]  # the user's own words still win
+    assert lift.default_words_for("angry") == "calming" and match.default_words_for("angry") == "angry"
+
+
+def test_new_settings_round_trip(tmp_path):
+    path = tmp_path / "settings.json"
+    settings = Settings(mood_goal="lift", suggest_songs=True, suggest_hold_seconds=30, suggest_every_minutes=2.5)
+    save_settings(path, settings)
+    assert load_settings(path) == settings
+
+
+@pytest.mark.parametrize("key, value", [("mood_goal", "cheer"), ("mood_goal", 1), ("suggest_songs", "yes"),
+                                        ("suggest_hold_seconds", 0), ("suggest_hold_seconds", True),
+                                        ("suggest_hold_seconds", "20"), ("suggest_hold_seconds", 1e9),
+                                        ("suggest_every_minutes", -1)])
+def test_bad_new_values_fall_back_to_their_defaults(tmp_path, caplog, key, value):
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({key: value, "singer": "kept"}), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="facemood.settings"):
+        assert load_settings(path) == Settings(singer="kept")
+    assert key in caplog.text
+
+
+def test_whole_numbers_are_read_as_seconds_and_minutes(tmp_path):
+    path = tmp_path / "settings.json"
+    path.write_text('{"suggest_hold_seconds": 45, "suggest_every_minutes": 0}', encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.suggest_hold_seconds == 45.0 and isinstance(settings.suggest_hold_seconds, float)
+    assert settings.suggest_policy() == SuggestPolicy(enabled=False, hold_seconds=45.0, cooldown_seconds=0.0)
+
+
+def test_the_suggestion_policy_follows_the_settings():
+    assert Settings().suggest_policy() == SuggestPolicy(enabled=False, hold_seconds=20.0, cooldown_seconds=300.0)
+    assert Settings(suggest_songs=True, suggest_every_minutes=10).suggest_policy().cooldown_seconds == 600.0
