@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -15,6 +17,11 @@ import pytest
 from tests import media
 
 ROOT = Path(__file__).resolve().parent.parent
+# A hand-built answer in the shape of YouTube's InnerTube WEB search, standing in for the network.
+SAVED_SEARCH = ROOT / "tests" / "data" / "youtube_search.json"
+SAVED_SEARCH_QUERY = "hindi uplifting song Meera Kapoor"
+SAVED_SEARCH_IDS = ["q3Xb7mKpL2A", "Vb8_nT4sWq0", "Lm2-pQ9rTx4", "jK7wE3rYu1I", "Hd5sA1fGh6J", "Np0oKi9uJy8",
+                    "Rt6yUi2oPa3"]
 
 
 @dataclass
@@ -42,6 +49,29 @@ def assert_clean_error(result: Result, *fragments: str) -> None:
     assert len(lines) == 1, result.err
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
+
+
+def youtube_answer(*items: dict) -> dict:
+    """A YouTube search answer holding `items` in its one section."""
+    return {"contents": {"twoColumnSearchResultsRenderer": {"primaryContents": {"sectionListRenderer": {
+        "contents": [{"itemSectionRenderer": {"contents": list(items)}}]}}}}}
+
+
+@pytest.fixture
+def raw_response() -> dict:
+    """The saved YouTube search answer, parsed."""
+    return json.loads(SAVED_SEARCH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to reach the network fails at once, as it would on an offline machine."""
+    def refuse(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "network disabled in tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 @pytest.fixture(scope="session")
