@@ -29,6 +29,7 @@ function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "class") node.className = v;
+    else if (k === "style") Object.assign(node.style, v); // an object: style attributes break the page's CSP
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v);
   }
@@ -45,7 +46,7 @@ function showBanner(text, retry = false) {
   $("retry").hidden = !retry;
 }
 
-function tell(text) {
+function showNotice(text) {
   notice = { text, until: Date.now() + 6000 };
   showBanner(text);
 }
@@ -53,7 +54,7 @@ function tell(text) {
 async function call(name, ...args) {
   const result = await api[name](...args);
   if (result && result.error) {
-    tell(result.error);
+    showNotice(result.error);
     return null;
   }
   return result;
@@ -69,6 +70,7 @@ function renderState(s) {
   mood.style.color = s.mood !== "unsure" && s.mood !== "no face" ? colorOf(s.mood) : "";
   $("confidence").textContent = s.face ? pct(s.confidence) : "";
   $("fps").textContent = s.fps ? `${s.fps.toFixed(1)} frames/s` : "";
+  $("fps").title = s.fps ? `landmarks ${s.landmark_ms.toFixed(0)} ms a frame; ${s.dropped} camera frames skipped` : "";
 
   const bars = $("bars");
   if (bars.childElementCount !== s.bars.length) {
@@ -130,7 +132,6 @@ async function refreshOverview() {
   if (!o) return;
   overview = o;
   overviewVersion = o.version;
-  if (!$("video").src && o.stream_url) $("video").src = o.stream_url;
   $("source").textContent = o.source;
 
   $("profile").replaceChildren(...o.profiles.map((p) => el("option", { value: p }, p)));
@@ -219,7 +220,7 @@ function drawHistory(history) {
     const total = totals[i] >= 60 ? `${Math.round(totals[i] / 60)} min` : `${Math.round(totals[i])} s`;
     if (totals[i]) ctx.fillText(total, i * slot + slot / 2, height - 22 - (totals[i] / max) * (height - 30));
   });
-  $("legend").replaceChildren(...moods.map((m) => el("span", {}, el("i", { style: `background:${colorOf(m)}` }), m)));
+  $("legend").replaceChildren(...moods.map((m) => el("span", {}, el("i", { style: { background: colorOf(m) } }), m)));
   if (!moods.length) $("legend").textContent = "Your moods will show here as you use facemood.";
   $("songs").replaceChildren(...(history.songs || []).map((s) => el("li", {}, `${s.at.slice(0, 16).replace("T", " ")} · ${s.mood} · “${s.query}” on ${s.provider}`)));
 }
@@ -233,7 +234,7 @@ async function selectProvider(provider) {
 async function startRecording(frames) {
   const emotion = $("emotion").value.trim();
   if (!emotion) {
-    tell("Type the emotion's name first (e.g. happy), then record.");
+    showNotice("Type the emotion's name first (e.g. happy), then record.");
     $("emotion").focus();
     return false;
   }
