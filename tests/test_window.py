@@ -219,6 +219,16 @@ def test_record_and_train_in_the_window_then_the_live_view_uses_the_model(tmp_pa
     looks_like_a_window(ARTIFACTS / "train" / "trained.png")
 
 
+def test_a_quick_tap_on_hold_to_record_ends_its_take_and_a_second_press_records(tmp_path, upright_video,
+                                                                              xvfb_display):
+    results = drive("hold", upright_video, tmp_path / "home", xvfb_display)
+    assert results["after_tap"]["recording"] is None and results["recording_a_second_later"] is None
+    assert results["after_tap"]["last_take"]["emotion"] == "calm"
+    assert results["after_hold"]["rows"] >= 5 and "recorded" in results["take_message"]
+    assert not results["hold_active"] and results["script_errors"] == []
+    looks_like_a_window(ARTIFACTS / "hold" / "held.png")
+
+
 def test_no_display_is_one_clear_line(tmp_path, upright_video):
     result = run_tool("infer.py", "--source", upright_video, "--home", tmp_path)
     assert_clean_error(result, "no display", "--no-window")

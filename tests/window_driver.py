@@ -62,6 +62,34 @@ def check_the_page_origin(window, results: dict) -> None:
                                                                            "/stream.mjpg", f"/{token}/../README.md")]
 
 
+def press(window, element_id: str, hold_s: float = 0.0) -> None:
+    """Press the mouse on an element and release it `hold_s` later (0: a quick tap), as Qt delivers a
+    user's click to the page: real, trusted pointer events."""
+    from PyQt6.QtCore import QPoint, Qt
+    from PyQt6.QtTest import QTest
+
+    from facemood.window import on_gui_thread
+
+    x, y = js(window, f"(() => {{ const r = document.getElementById({element_id!r}).getBoundingClientRect();"
+                      f" return [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)]; }})()")
+    target = window.native.webview.focusProxy()
+    button, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+
+    def down():
+        QTest.mouseMove(target, QPoint(x, y))
+        QTest.mousePress(target, button, none, QPoint(x, y))
+
+    def up():
+        QTest.mouseRelease(target, button, none, QPoint(x, y))
+
+    if hold_s:
+        on_gui_thread(down)
+        time.sleep(hold_s)
+        on_gui_thread(up)
+    else:
+        on_gui_thread(lambda: (down(), up()))
+
+
 def live_scenario(window, services, results: dict, out: Path) -> None:
     from facemood.window import grab_screenshot
 
@@ -127,7 +155,30 @@ def train_scenario(window, services, results: dict, out: Path) -> None:
     grab_screenshot(window, out / "trained.png")
 
 
-SCENARIOS = {"live": live_scenario, "train": train_scenario}
+def hold_scenario(window, services, results: dict, out: Path) -> None:
+    """"Hold to record" pressed by a real mouse: a quick tap ends its take, then a press held longer."""
+    from facemood.window import grab_screenshot
+
+    wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
+    wait_for(lambda: services.page.state()["frame"] > 0, 60, "the live view")
+    js(window, "document.getElementById('emotion').value = 'calm'")
+    press(window, "hold")  # released long before record_start answers
+    taken = wait_for(lambda: services.takes.recording is None and services.takes.last, 10, "the tapped take to end",
+                     every=0.05)
+    results["after_tap"] = {"recording": services.page.state()["recording"], "last_take": taken.__dict__}
+    time.sleep(1)  # still stopped a while later: nothing left it running
+    results["recording_a_second_later"] = services.page.state()["recording"]
+    press(window, "hold", hold_s=2.0)
+    taken = wait_for(lambda: services.takes.recording is None and services.takes.last, 10, "the held take to end")
+    results["after_hold"] = taken.__dict__
+    results["take_message"] = wait_for(lambda: "recorded" in text(window, "take-message") and text(window, "take-message"),
+                                       10, "the page to show the take")
+    results["hold_active"] = js(window, "document.getElementById('hold').classList.contains('active')")
+    results["script_errors"] = js(window, "window.facemoodErrors")
+    grab_screenshot(window, out / "held.png")
+
+
+SCENARIOS = {"live": live_scenario, "train": train_scenario, "hold": hold_scenario}
 
 
 def main() -> int:

@@ -15,7 +15,9 @@ let api = null;
 let overview = null;
 let overviewVersion = -1;
 let lastState = null;
-let holding = false;
+// "Hold to record": "idle", "starting" (record_start not answered yet), "recording", "stopping".
+let holdPhase = "idle";
+let releasedWhileStarting = false;
 
 const colorOf = (emotion) => {
   const names = overview ? overview.model.emotions : [];
@@ -100,7 +102,7 @@ function renderState(s) {
   const rec = s.recording;
   $("rec-badge").hidden = !rec;
   if (rec) $("rec-count").textContent = rec.target ? `${rec.count}/${rec.target}` : `${rec.count}`;
-  $("hold").classList.toggle("active", !!rec && holding);
+  $("hold").classList.toggle("active", !!rec && holdPhase === "recording");
   $("record-n").disabled = !!rec;
   if (s.last_take && !rec) $("take-message").textContent = s.last_take.message;
   else if (rec) $("take-message").textContent = `Recording “${rec.emotion}”: ${rec.count} rows`;
@@ -241,6 +243,33 @@ async function startRecording(frames) {
   return (await call("record_start", emotion, frames)) !== null;
 }
 
+// A quick tap releases the button before record_start has answered: remember the release and stop the
+// take as soon as it has started, or it would run on with nothing left to stop it.
+async function pressHold(button, e) {
+  if (holdPhase !== "idle") return;
+  button.setPointerCapture(e.pointerId);
+  holdPhase = "starting";
+  releasedWhileStarting = false;
+  let started = false;
+  try {
+    started = await startRecording(null);
+  } finally {
+    holdPhase = started ? "recording" : "idle";
+  }
+  if (releasedWhileStarting) await releaseHold();
+}
+
+async function releaseHold() {
+  if (holdPhase === "starting") releasedWhileStarting = true;
+  if (holdPhase !== "recording") return;
+  holdPhase = "stopping";
+  try {
+    await call("record_stop");
+  } finally {
+    holdPhase = "idle";
+  }
+}
+
 async function deleteTake(emotion, index, count) {
   if (!confirm(`Delete take ${index + 1} of “${emotion}” (${count} rows)?`)) return;
   await call("delete_take", emotion, index);
@@ -274,17 +303,9 @@ function wire() {
   $("retry").addEventListener("click", () => call("retry"));
 
   const hold = $("hold");
-  const stopHold = async () => {
-    if (!holding) return;
-    holding = false;
-    await call("record_stop");
-  };
-  hold.addEventListener("pointerdown", async (e) => {
-    hold.setPointerCapture(e.pointerId);
-    holding = await startRecording(null);
-  });
-  hold.addEventListener("pointerup", stopHold);
-  hold.addEventListener("pointercancel", stopHold);
+  hold.addEventListener("pointerdown", (e) => pressHold(hold, e));
+  hold.addEventListener("pointerup", releaseHold);
+  hold.addEventListener("pointercancel", releaseHold);
   $("record-n").addEventListener("click", (e) => {
     if (e.target.id === "frames") return;
     startRecording(Math.max(1, parseInt($("frames").value, 10) || 200));
