@@ -118,6 +118,24 @@ def detected_rows(upright_video, tilted_video) -> dict[str, np.ndarray]:
     return rows
 
 
+@pytest.fixture(scope="session")
+def readings(upright_video) -> list:
+    """Real live readings (MediaPipe, then the built-in default moods) of the upright video's first
+    frames, and a last one of a frame without a face: what the window's live session hands its consumers."""
+    from facemood.landmarks import LandmarkDetector
+    from facemood.live import Recogniser
+    from facemood.moods import DefaultMoods
+    from facemood.sources import Frame, open_source
+
+    with open_source(upright_video) as source, LandmarkDetector(video=True) as detector:
+        recogniser = Recogniser(detector, DefaultMoods())
+        found = [recogniser.read(frame) for frame, _ in zip(source, range(12))]
+        last = found[-1].frame.timestamp_ms
+        found.append(recogniser.read(Frame(len(found), last + 33, media.blank_frame())))
+    assert all(r.landmarks.has_face for r in found[:-1]) and not found[-1].landmarks.has_face
+    return found
+
+
 @pytest.fixture
 def home(tmp_path) -> Path:
     """An empty facemood home (data/, models/, labels.npy) for one test."""
