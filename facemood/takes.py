@@ -46,15 +46,23 @@ class Takes:
     def __init__(self, profiles: ActiveProfile):
         self.profiles = profiles
         self.revision = 0
-        self.last: TakeResult | None = None
+        self._last: TakeResult | None = None
         self._take: TakeRecorder | None = None
         self._target: int | None = None
         self._lock = threading.Lock()
 
+    # Read under the lock: a reader waits out a take being saved, so it sees it running or ended, never neither.
     @property
     def recording(self) -> TakeProgress | None:
-        take = self._take
-        return None if take is None else TakeProgress(take.path.stem, take.count, self._target)
+        with self._lock:
+            take = self._take
+            return None if take is None else TakeProgress(take.path.stem, take.count, self._target)
+
+    @property
+    def last(self) -> TakeResult | None:
+        """How the last take ended; None while one runs."""
+        with self._lock:
+            return self._last
 
     def start(self, emotion: str, frames: int | None = None, source: str = "") -> None:
         """Start a take of `emotion` from `source`; it ends at `frames` rows or on stop()."""
@@ -67,7 +75,7 @@ class Takes:
             check_can_record(path, layout, replace=False)
             self._take = TakeRecorder(path, layout, source)
             self._target = frames if frames and frames > 0 else None
-            self.last = None
+            self._last = None
 
     def on_reading(self, reading: Reading) -> None:
         """A live-session consumer: one frame into the take in progress, if any."""
@@ -94,14 +102,14 @@ class Takes:
             return None
         emotion = take.path.stem
         if take.count == 0:
-            self.last = TakeResult(emotion, 0, None, f"no face seen in {take.frames} frames: nothing recorded")
-            return self.last
+            self._last = TakeResult(emotion, 0, None, f"no face seen in {take.frames} frames: nothing recorded")
+            return self._last
         try:
             total = take.save()
         except FacemoodError as exc:  # the rows went to a rescue file the message names
-            self.last = TakeResult(emotion, take.count, None, str(exc))
-            return self.last
+            self._last = TakeResult(emotion, take.count, None, str(exc))
+            return self._last
         rows = f"{take.count} row{'s' if take.count != 1 else ''}"
-        self.last = TakeResult(emotion, take.count, total, f"recorded {rows} of {emotion!r} ({total} in all)")
+        self._last = TakeResult(emotion, take.count, total, f"recorded {rows} of {emotion!r} ({total} in all)")
         self.revision += 1
-        return self.last
+        return self._last

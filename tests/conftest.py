@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +40,17 @@ def run_tool(script: str, *args: str, timeout: float = 180, env: dict | None = N
     proc = subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=full_env, cwd=ROOT)
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def wait_for(check, timeout: float = 60, what: str = "", every: float = 0.05):
+    """check()'s first truthy value, asked every `every` seconds; TimeoutError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError(f"timed out after {timeout} s waiting for {what or check}")
 
 
 def assert_clean_error(result: Result, *fragments: str) -> None:

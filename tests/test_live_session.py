@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -11,16 +10,7 @@ import pytest
 from facemood.errors import FacemoodError
 from facemood.live_session import LiveOptions, LiveSession, LiveState, smoothed_fps
 from facemood.moods import DefaultMoods
-
-
-def wait_for(check, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise TimeoutError
+from tests.conftest import wait_for
 
 
 class TwoMoods:

@@ -14,7 +14,7 @@ import pytest
 
 from facemood import stream
 from facemood.stream import MAX_STREAMS, JpegBuffer, LoopbackServer
-from tests.conftest import ROOT
+from tests.conftest import ROOT, wait_for
 from tests import media
 
 UI_DIR = ROOT / "ui"
@@ -159,10 +159,7 @@ def test_clients_hanging_up_at_any_moment_leave_no_traceback(server, capfd, capl
     sock.sendall(request_bytes(server, token_path))
     sock.recv(20000)
     sock.close()
-    deadline = time.monotonic() + 10
-    while server.active_streams and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.active_streams == 0
+    wait_for(lambda: server.active_streams == 0, timeout=10)
     assert get(server, f"/{server.token}/index.html").status == 200  # still serving
     err = capfd.readouterr().err
     assert "Traceback" not in err and "ConnectionResetError" not in err and "BrokenPipeError" not in err, err
@@ -175,9 +172,7 @@ def test_streams_are_capped_and_a_closed_one_frees_its_place(server):
     refused = get(server, f"/{server.token}/stream.mjpg")
     assert refused.status == 503 and refused.getheader("Retry-After")
     open_streams.pop().close()
-    deadline = time.monotonic() + 10
-    while server.active_streams == MAX_STREAMS and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: server.active_streams < MAX_STREAMS, timeout=10)
     assert get(server, f"/{server.token}/stream.mjpg").status == 200
     for response in open_streams:
         response.close()
@@ -192,10 +187,7 @@ def test_a_hung_up_stream_frees_its_place_while_no_frames_come(jpeg):
         first = get(server, f"/{server.token}/stream.mjpg")
         first.read(100)
         first.close()
-        deadline = time.monotonic() + 10
-        while server.active_streams and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert server.active_streams == 0
+        wait_for(lambda: server.active_streams == 0, timeout=10)
         assert get(server, f"/{server.token}/stream.mjpg").status == 200
     finally:
         server.stop()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
 from facemood.active_profile import ActiveProfile
 from facemood.dataset import read_takes
 from facemood.errors import FacemoodError
+from facemood.recording import TakeRecorder
 from facemood.rows import BLENDSHAPES, CLASSIC
 from facemood.takes import TakeProgress, TakeResult, Takes, recording_layout
 
@@ -89,3 +92,28 @@ def test_deleting_a_take_keeps_the_others(takes, home, readings):
     assert np.load(home / "data" / "joy.npy").shape[0] == 5 and takes.revision == 3
     with pytest.raises(FacemoodError, match="no take 2"):
         takes.delete("joy", 1)
+
+
+def test_a_take_being_saved_reads_as_running_or_ended_never_neither(takes, readings, monkeypatch):
+    """The page polls from another thread while the live thread writes the file (fsync can take a while)."""
+    writing, release = threading.Event(), threading.Event()
+    real_save = TakeRecorder.save
+
+    def slow_save(self, *args, **kwargs):
+        writing.set()
+        release.wait(10)
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(TakeRecorder, "save", slow_save)
+    takes.start("joy", frames=1)
+    saver = threading.Thread(target=takes.on_reading, args=(readings[0],))
+    saver.start()
+    assert writing.wait(10)
+    seen = []
+    reader = threading.Thread(target=lambda: seen.append((takes.recording, takes.last)))
+    reader.start()
+    reader.join(0.3)
+    release.set()
+    saver.join(10)
+    reader.join(10)
+    assert seen and seen[0] != (None, None) and seen[0][1].rows == 1

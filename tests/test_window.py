@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.error
 
 import cv2
@@ -20,19 +19,9 @@ import pytest
 
 from facemood.recommend import Recommender, YouTubeSearch
 from facemood.window import WindowApi, WindowOptions, WindowServices
-from tests.conftest import ROOT, assert_clean_error, run_tool
+from tests.conftest import ROOT, assert_clean_error, run_tool, wait_for
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def wait_for(check, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise TimeoutError
 
 
 # --- the services wired together, without a window -----------------------------------------------------
