@@ -156,7 +156,7 @@ class LoopbackServer:
     def _resolve(self, host: str | None, target: str) -> str | None:
         """The file or stream a request asks for, or None when it is not ours to answer."""
         if host != self.origin.removeprefix("http://"):
-            return None  # another name for this machine (DNS rebinding): no token check needed to refuse
+            return None  # another name for this machine (a web page rebinding its DNS to us): refused outright
         parts = target.split("?", 1)[0].split("/")  # no decoding: %2e%2e stays a name no file has
         if len(parts) != 3 or parts[0] or not hmac.compare_digest(parts[1].encode(), self.token.encode()):
             return None

@@ -254,10 +254,11 @@ def leave_when_done(code: int, grace_s: float = 1.0) -> int:
     os._exit(code)
 
 
-def launch(args, profile: Profile, *, recommender: Recommender | None = None,
-           driver: Callable | None = None, started: float | None = None) -> int:
-    """Open the window and run until the user closes it. `driver(window, services)`, when given, runs on a
-    background thread once the window exists (tests and screenshots use it); the window closes after it."""
+def launch(args, *, recommender: Recommender | None = None, driver: Callable | None = None,
+           started: float | None = None) -> int:
+    """Open the window for infer.py's `args` and run until the user closes it. `driver(window, services)`,
+    when given, runs on a background thread once the window exists (tests and screenshots use it); the
+    window closes after it."""
     check_display()
     _prepare_qt()
     try:
@@ -272,7 +273,8 @@ def launch(args, profile: Profile, *, recommender: Recommender | None = None,
     server = LoopbackServer(services.frames, UI_DIR).start()
     services.start()  # MediaPipe starts while Qt does
     # An http:// URL: pywebview starts no file server of its own, and the page has a real origin.
-    window = webview.create_window("facemood", url=server.page_url, js_api=WindowApi(services),
+    # text_select=True: style.css makes text unselectable itself (pywebview would add an inline <style>).
+    window = webview.create_window("facemood", url=server.page_url, js_api=WindowApi(services), text_select=True,
                                    width=1280, height=860, min_size=(1000, 700), background_color="#14161b")
 
     def drive(window):

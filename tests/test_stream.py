@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import logging
+import re
 import socket
 import struct
 import threading
@@ -191,3 +192,12 @@ def test_a_hung_up_stream_frees_its_place_while_no_frames_come(jpeg):
         assert get(server, f"/{server.token}/stream.mjpg").status == 200
     finally:
         server.stop()
+
+
+def test_the_page_needs_nothing_its_policy_forbids():
+    """Inline scripts, styles and handlers would be blocked (the page reports violations at run time
+    through window.facemoodErrors, but these would happen while it is parsed, before app.js listens)."""
+    html = (UI_DIR / "index.html").read_text("utf-8")
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html) and "<style" not in html
+    assert not re.search(r"\s(style|on\w+)\s*=", html)
+    assert "setAttribute(\"style\"" not in (UI_DIR / "app.js").read_text("utf-8")

@@ -8,6 +8,8 @@ const $ = (id) => document.getElementById(id);
 window.facemoodErrors = [];
 window.addEventListener("error", (e) => window.facemoodErrors.push(String(e.message)));
 window.addEventListener("unhandledrejection", (e) => window.facemoodErrors.push(String(e.reason)));
+document.addEventListener("securitypolicyviolation",
+  (e) => window.facemoodErrors.push(`blocked by the page's policy: ${e.violatedDirective} ${e.blockedURI}`));
 const PALETTE = ["#7c9cff", "#5de0a5", "#ffb454", "#ff6b9a", "#b38cff", "#4fd1e8", "#f5e663", "#ff8a5c"];
 const POLL_MS = 150;
 
