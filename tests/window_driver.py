@@ -182,7 +182,6 @@ def main() -> int:
     args = parser.parse_args()
 
     from facemood.cli.infer import build_parser
-    from facemood.profile import resolve_profile
     from facemood.recommend import Recommender, YouTubeSearch
     from facemood.window import launch
 
@@ -217,7 +216,7 @@ def main() -> int:
             raise
 
     try:
-        results["exit_code"] = launch(infer_args, resolve_profile(None, args.home), recommender=recommender,
+        results["exit_code"] = launch(infer_args, recommender=recommender,
                                       driver=driver, started=START)
     finally:
         results["opened"] = opened
