@@ -33,8 +33,7 @@ class Reading:
     rgb: np.ndarray  # the mirrored frame MediaPipe saw
     landmarks: Landmarks
     mood: Mood
-    landmark_ms: float
-    classify_ms: float
+    landmark_ms: float  # how long MediaPipe took on this frame
 
 
 class Recogniser:
@@ -50,17 +49,11 @@ class Recogniser:
         # One attribute, assigned at once: a frame read mid-swap gets the old pair or the new one.
         self._current = (classifier, MoodSmoother(classifier.emotions, self.smooth, self.threshold))
 
-    @property
-    def classifier(self):
-        return self._current[0]
-
     def read(self, frame: Frame) -> Reading:
         rgb = mirrored_rgb(frame.image)
         started = time.perf_counter()
         landmarks = self.detector.detect(rgb, frame.timestamp_ms)
-        detected = time.perf_counter()
+        landmark_ms = (time.perf_counter() - started) * 1000
         classifier, smoother = self._current
         probabilities = classifier.predict(landmarks) if landmarks.has_face else None
-        mood = smoother.update(probabilities)
-        done = time.perf_counter()
-        return Reading(frame, rgb, landmarks, mood, (detected - started) * 1000, (done - detected) * 1000)
+        return Reading(frame, rgb, landmarks, smoother.update(probabilities), landmark_ms)

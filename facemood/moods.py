@@ -15,15 +15,19 @@ UNSURE = "unsure"
 NO_FACE = "no face"
 DEFAULT_MOODS = ("happy", "sad", "angry", "surprised", "neutral")
 
-_B = {name: i for i, name in enumerate(BLENDSHAPE_NAMES)}
+_BLENDSHAPE_INDEX = {name: i for i, name in enumerate(BLENDSHAPE_NAMES)}
 # When no expression reaches this strength the face counts as neutral.
 _NEUTRAL_LEVEL = 0.3
 # Sharpness of the softmax that turns the rule's scores (0..1) into confidences.
 _SHARPNESS = 10.0
 
 
-def _mean(scores: np.ndarray, *names: str) -> float:
-    return float(np.mean([scores[_B[n]] for n in names]))
+def _score(blendshapes: np.ndarray, name: str) -> float:
+    return float(blendshapes[_BLENDSHAPE_INDEX[name]])
+
+
+def _mean(blendshapes: np.ndarray, *names: str) -> float:
+    return float(np.mean([_score(blendshapes, name) for name in names]))
 
 
 def default_mood_scores(blendshapes: np.ndarray) -> np.ndarray:
@@ -33,12 +37,13 @@ def default_mood_scores(blendshapes: np.ndarray) -> np.ndarray:
     nose sneer. surprised: jaw dropped, eyes wide, brows raised. neutral: none of these strong.
     Not a trained model: it reads how most faces move, not yours. Train your own for real use.
     """
-    b = np.asarray(blendshapes, dtype=np.float64)
-    happy = _mean(b, "mouthSmileLeft", "mouthSmileRight")
-    sad = 0.7 * _mean(b, "mouthFrownLeft", "mouthFrownRight") + 0.3 * b[_B["browInnerUp"]]
-    angry = 0.7 * _mean(b, "browDownLeft", "browDownRight") + 0.3 * _mean(b, "noseSneerLeft", "noseSneerRight")
-    surprised = (0.4 * b[_B["jawOpen"]] + 0.3 * _mean(b, "eyeWideLeft", "eyeWideRight")
-                 + 0.3 * _mean(b, "browOuterUpLeft", "browOuterUpRight"))
+    shapes = np.asarray(blendshapes, dtype=np.float64)
+    happy = _mean(shapes, "mouthSmileLeft", "mouthSmileRight")
+    sad = 0.7 * _mean(shapes, "mouthFrownLeft", "mouthFrownRight") + 0.3 * _score(shapes, "browInnerUp")
+    angry = (0.7 * _mean(shapes, "browDownLeft", "browDownRight")
+             + 0.3 * _mean(shapes, "noseSneerLeft", "noseSneerRight"))
+    surprised = (0.4 * _score(shapes, "jawOpen") + 0.3 * _mean(shapes, "eyeWideLeft", "eyeWideRight")
+                 + 0.3 * _mean(shapes, "browOuterUpLeft", "browOuterUpRight"))
     return np.array([happy, sad, angry, surprised, _NEUTRAL_LEVEL])
 
 
@@ -54,8 +59,8 @@ class DefaultMoods:
         if landmarks.blendshapes is None:
             return None
         scores = default_mood_scores(landmarks.blendshapes) * _SHARPNESS
-        e = np.exp(scores - scores.max())
-        return e / e.sum()
+        weights = np.exp(scores - scores.max())  # softmax, shifted so exp never overflows
+        return weights / weights.sum()
 
 
 class TrainedMoods:

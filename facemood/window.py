@@ -1,21 +1,46 @@
-"""The desktop window: pywebview (Qt backend) showing ui/ over the services in app.py."""
+"""The desktop window: pywebview (Qt) showing ui/ from our loopback server, over the window's services.
+
+The services each do one job and know nothing of the window or of each other, except through what
+WindowServices hands them here:
+
+    ActiveProfile  (active_profile.py)  the profile in use: settings, mood model, switching
+    LiveSession    (live_session.py)    camera -> recogniser on its own thread; readings to its consumers:
+      Preview      (preview.py)           the JPEG live view the loopback server streams
+      Takes        (takes.py)             the take being recorded
+      MoodJournal  (mood_journal.py)      a mood sample a second into the profile's history
+    TrainingJob    (training_job.py)    train.py in its own process, then the new model swapped in
+    Songs          (songs.py)           "Recommend me songs" for the live or a chosen mood
+    PageView       (page_view.py)       the state() and overview() payloads the page polls
+
+WindowApi is what the page may call; it forwards to one service (or to WindowServices where one
+service's change concerns another) and turns a FacemoodError into {"error": message}.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import signal
 import sys
 import threading
 import time
-from pathlib import Path
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 
-from .app import App, AppOptions
+from .active_profile import ActiveProfile
 from .errors import FacemoodError
+from .live_session import LiveOptions, LiveSession
+from .mood_journal import MoodJournal
+from .page_view import PageView
+from .preview import Preview
 from .profile import PACKAGE_HOME, Profile
 from .recommend import Recommender
-from .stream import FrameServer
+from .songs import Songs
+from .stream import JpegBuffer, LoopbackServer
+from .takes import Takes
+from .training_job import TrainingJob, train_command
 
 log = logging.getLogger(__name__)
 UI_DIR = PACKAGE_HOME / "ui"
@@ -44,90 +69,165 @@ def _prepare_qt() -> None:
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join([flags, *extra]).strip()
 
 
-class WindowApi:
-    """What the page may call (window.pywebview.api.*). Thin: every method forwards to App and turns a
-    FacemoodError into {"error": message} for the page to show. Runs on pywebview's worker threads."""
+@dataclass(frozen=True)
+class WindowOptions:
+    source: str = "0"
+    home: Path | None = None
+    user: str | None = None
+    face_model: Path | None = None
+    hand_model: Path | None = None
+    smooth: int = 5
+    threshold: float = 0.6
+    started: float = field(default_factory=time.monotonic)  # when the user launched us, for time to first mood
 
-    def __init__(self, app: App):
-        self._app = app
+
+class WindowServices:
+    """The window's services, wired together, and the few actions where one service's change concerns
+    another (a profile switch, a take's start, training). Tested without a window."""
+
+    def __init__(self, options: WindowOptions, recommender: Recommender | None = None):
+        self.profiles = ActiveProfile(options.home, options.user)
+        self.frames = JpegBuffer()
+        self.live = LiveSession(LiveOptions(options.source, options.face_model, options.hand_model, options.smooth,
+                                            options.threshold, options.started), self.profiles.classifier)
+        self.preview = Preview(self.frames, show_landmarks=lambda: self.profiles.settings.overlay)
+        self.takes = Takes(self.profiles)
+        self.journal = MoodJournal()
+        self.training = TrainingJob(on_trained=self._use_new_model)
+        self.songs = Songs(recommender or Recommender(), self.profiles, self.journal,
+                           current_mood=lambda: self.live.state.mood_label)
+        self.page = PageView(self.profiles, self.live, self.takes, self.training, self.journal)
+        self.live.add_consumer(self.preview.on_reading)
+        self.live.add_consumer(self.takes.on_reading, on_stop=self.takes.stop)
+        self.live.add_consumer(self.journal.on_reading)
+        self.journal.open(self.profiles.profile, self.live.source_description)
+        self._switching = threading.Lock()
+
+    def start(self) -> None:
+        """Start the live view (returns at once; the camera and MediaPipe start on their own thread)."""
+        self.live.start()
+
+    def stop(self) -> None:
+        """Stop the live view, save the take in progress, close the history."""
+        self.live.stop()
+        self.takes.stop()
+        self.journal.close()
+
+    def select_profile(self, name: str) -> None:
+        self._switch_profile(lambda: self.profiles.select(name))
+
+    def create_profile(self, name: str) -> None:
+        self._switch_profile(lambda: self.profiles.create(name))
+
+    def _switch_profile(self, switch: Callable[[], Profile]) -> None:
+        with self._switching:
+            self.takes.stop()  # a take in progress is saved to the profile it was recorded for
+            profile = switch()
+            self.live.set_classifier(self.profiles.classifier)
+            self.journal.open(profile, self.live.source_description)
+
+    def record_start(self, emotion: str, frames: int | None = None) -> None:
+        self.live.check_ready()
+        self.takes.start(emotion, frames, self.live.source_description)
+
+    def train(self) -> None:
+        """Train the active profile in a separate process; the live view uses the model once it is saved."""
+        if self.takes.recording is not None:
+            raise FacemoodError("stop recording before training")
+        profile = self.profiles.profile
+        self.training.start(train_command(profile, self.profiles.home), profile)
+
+    def _use_new_model(self, profile: Profile) -> None:
+        if self.profiles.reload_model(profile):
+            self.live.set_classifier(self.profiles.classifier)
+
+
+class WindowApi:
+    """What the page may call (window.pywebview.api.*); runs on pywebview's worker threads. pywebview
+    exposes every public attribute, so the services stay private."""
+
+    def __init__(self, services: WindowServices):
+        self._services = services
 
     def _call(self, fn: Callable, *args, **kwargs):
         try:
             result = fn(*args, **kwargs)
-            return {"ok": True} if result is None else result
-        except FacemoodError as exc:
+        except (FacemoodError, ValueError) as exc:
             return {"error": str(exc)}
-        except ValueError as exc:
-            return {"error": str(exc)}
+        if result is None:
+            return {"ok": True}
+        return dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result
 
     def state(self):
-        return self._call(self._app.state)
+        return self._call(self._services.page.state)
 
     def overview(self):
-        return self._call(self._app.overview)
+        return self._call(self._services.page.overview)
 
     def select_profile(self, name):
-        return self._call(self._app.select_profile, name)
+        return self._call(self._services.select_profile, name)
 
     def create_profile(self, name):
-        return self._call(self._app.create_profile, name)
+        return self._call(self._services.create_profile, name)
 
     def record_start(self, emotion, frames=None):
-        return self._call(self._app.record_start, emotion, frames)
+        return self._call(self._services.record_start, emotion, frames)
 
     def record_stop(self):
-        return self._call(self._app.record_stop)
+        return self._call(self._services.takes.stop)
 
     def delete_take(self, emotion, index):
-        return self._call(self._app.delete_take, emotion, index)
+        return self._call(self._services.takes.delete, emotion, index)
 
     def train(self):
-        return self._call(self._app.train)
+        return self._call(self._services.train)
 
     def recommend(self, singer, language, provider, mood=None):
-        return self._call(self._app.recommend, singer, language, provider, mood or None)
+        return self._call(self._services.songs.recommend, singer, language, provider, mood or None)
 
     def open_url(self, url):
-        return self._call(lambda: {"opened": bool(self._app.open_url(url))})
+        return self._call(lambda: {"opened": bool(self._services.songs.open_url(url))})
 
     def set_overlay(self, on):
-        return self._call(lambda: {"overlay": self._app.save_settings(overlay=bool(on)).overlay})
+        return self._call(lambda: {"overlay": self._services.profiles.save_settings(overlay=bool(on)).overlay})
 
     def set_provider(self, provider):
-        return self._call(lambda: {"provider": self._app.save_settings(provider=str(provider)).provider})
+        return self._call(lambda: {"provider": self._services.profiles.save_settings(provider=str(provider)).provider})
 
     def set_mood_words(self, emotion, words):
-        def change():
-            mood_words = dict(self._app.settings.mood_words)
-            mood_words[str(emotion)] = str(words).strip()
-            self._app.save_settings(mood_words=mood_words)
-        return self._call(change)
+        return self._call(self._services.profiles.set_mood_words, emotion, words)
 
     def retry(self):
-        return self._call(self._app.retry)
+        return self._call(self._services.live.retry)
 
 
-def grab_screenshot(window, path: Path, timeout: float = 10.0) -> bool:
-    """Save a PNG of the window as Qt draws it. Call from a background thread (not the GUI thread)."""
+def on_gui_thread(action: Callable[[], object], timeout: float = 10.0) -> bool:
+    """Run `action` on Qt's GUI thread and wait for it (False after `timeout`). Call from a background
+    thread, e.g. a launch() driver: Qt widgets may be touched only from the GUI thread."""
     from PyQt6.QtCore import QObject, Qt, pyqtSignal
     from PyQt6.QtWidgets import QApplication
 
     done = threading.Event()
 
-    class Grabber(QObject):
+    class Runner(QObject):
         requested = pyqtSignal()
 
-        def grab(self):
+        def run(self):
             try:
-                window.native.grab().save(str(path))
+                action()
             finally:
                 done.set()
 
-    grabber = Grabber()
-    grabber.moveToThread(QApplication.instance().thread())  # so its slot runs on the GUI thread
-    grabber.requested.connect(grabber.grab, Qt.ConnectionType.QueuedConnection)
-    grabber.requested.emit()
+    runner = Runner()
+    runner.moveToThread(QApplication.instance().thread())  # so its slot runs on the GUI thread
+    runner.requested.connect(runner.run, Qt.ConnectionType.QueuedConnection)
+    runner.requested.emit()
     return done.wait(timeout)
+
+
+def grab_screenshot(window, path: Path, timeout: float = 10.0) -> bool:
+    """Save a PNG of the window as Qt draws it. Call from a background thread (not the GUI thread)."""
+    return on_gui_thread(lambda: window.native.grab().save(str(path)), timeout)
 
 
 def leave_when_done(code: int, grace_s: float = 1.0) -> int:
@@ -154,10 +254,11 @@ def leave_when_done(code: int, grace_s: float = 1.0) -> int:
     os._exit(code)
 
 
-def launch(args, profile: Profile, *, recommender: Recommender | None = None,
-           driver: Callable | None = None, started: float | None = None) -> int:
-    """Open the window and run until the user closes it. `driver(window, app)`, when given, runs on a
-    background thread once the window exists (tests and screenshots use it); the window closes after it."""
+def launch(args, *, recommender: Recommender | None = None, driver: Callable | None = None,
+           started: float | None = None) -> int:
+    """Open the window for infer.py's `args` and run until the user closes it. `driver(window, services)`,
+    when given, runs on a background thread once the window exists (tests and screenshots use it); the
+    window closes after it."""
     check_display()
     _prepare_qt()
     try:
@@ -165,19 +266,20 @@ def launch(args, profile: Profile, *, recommender: Recommender | None = None,
     except ImportError as exc:
         raise FacemoodError(f"the window needs pywebview with Qt ({exc.name} is missing): "
                             "pip install -r requirements.txt, or use --no-window") from None
-    options = AppOptions(source=args.source, home=args.home, user=args.user, face_model=args.face_model,
-                         hand_model=args.hand_model, smooth=args.smooth, threshold=args.threshold,
-                         started=started or time.monotonic())
-    app = App(options, recommender)
-    server = FrameServer(app.frames).start()
-    app.stream_url = server.stream_url
-    app.start()  # MediaPipe starts while Qt does
-    window = webview.create_window("facemood", url=str(UI_DIR / "index.html"), js_api=WindowApi(app),
+    options = WindowOptions(source=args.source, home=args.home, user=args.user, face_model=args.face_model,
+                            hand_model=args.hand_model, smooth=args.smooth, threshold=args.threshold,
+                            started=started or time.monotonic())
+    services = WindowServices(options, recommender)
+    server = LoopbackServer(services.frames, UI_DIR).start()
+    services.start()  # MediaPipe starts while Qt does
+    # An http:// URL: pywebview starts no file server of its own, and the page has a real origin.
+    # text_select=True: style.css makes text unselectable itself (pywebview would add an inline <style>).
+    window = webview.create_window("facemood", url=server.page_url, js_api=WindowApi(services), text_select=True,
                                    width=1280, height=860, min_size=(1000, 700), background_color="#14161b")
 
     def drive(window):
         try:
-            driver(window, app)
+            driver(window, services)
         except Exception:
             log.exception("window driver failed")
             raise
@@ -197,6 +299,6 @@ def launch(args, profile: Profile, *, recommender: Recommender | None = None,
     try:
         webview.start(drive if driver else None, window, gui="qt")
     finally:
-        app.stop()
+        services.stop()
         server.stop()
     return 128 + signal.SIGTERM if killed else 0

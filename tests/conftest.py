@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +18,11 @@ import pytest
 from tests import media
 
 ROOT = Path(__file__).resolve().parent.parent
+# A hand-built answer in the shape of YouTube's InnerTube WEB search, standing in for the network.
+SAVED_SEARCH = ROOT / "tests" / "data" / "youtube_search.json"
+SAVED_SEARCH_QUERY = "hindi uplifting song Meera Kapoor"
+SAVED_SEARCH_IDS = ["q3Xb7mKpL2A", "Vb8_nT4sWq0", "Lm2-pQ9rTx4", "jK7wE3rYu1I", "Hd5sA1fGh6J", "Np0oKi9uJy8",
+                    "Rt6yUi2oPa3"]
 
 
 @dataclass
@@ -34,6 +42,17 @@ def run_tool(script: str, *args: str, timeout: float = 180, env: dict | None = N
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+def wait_for(check, timeout: float = 60, what: str = "", every: float = 0.05):
+    """check()'s first truthy value, asked every `every` seconds; TimeoutError after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise TimeoutError(f"timed out after {timeout} s waiting for {what or check}")
+
+
 def assert_clean_error(result: Result, *fragments: str) -> None:
     """Exit code 2, one line on stderr naming what went wrong, no traceback."""
     assert result.code == 2, (result.code, result.out, result.err)
@@ -42,6 +61,29 @@ def assert_clean_error(result: Result, *fragments: str) -> None:
     assert len(lines) == 1, result.err
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
+
+
+def youtube_answer(*items: dict) -> dict:
+    """A YouTube search answer holding `items` in its one section."""
+    return {"contents": {"twoColumnSearchResultsRenderer": {"primaryContents": {"sectionListRenderer": {
+        "contents": [{"itemSectionRenderer": {"contents": list(items)}}]}}}}}
+
+
+@pytest.fixture
+def raw_response() -> dict:
+    """The saved YouTube search answer, parsed."""
+    return json.loads(SAVED_SEARCH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to reach the network fails at once, as it would on an offline machine."""
+    def refuse(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "network disabled in tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +128,24 @@ def detected_rows(upright_video, tilted_video) -> dict[str, np.ndarray]:
             found = [make_row(detector.detect(mirrored_rgb(f.image), f.timestamp_ms)) for f in source]
         rows[name] = np.array([r for r in found if r is not None])
     return rows
+
+
+@pytest.fixture(scope="session")
+def readings(upright_video) -> list:
+    """Real live readings (MediaPipe, then the built-in default moods) of the upright video's first
+    frames, and a last one of a frame without a face: what the window's live session hands its consumers."""
+    from facemood.landmarks import LandmarkDetector
+    from facemood.live import Recogniser
+    from facemood.moods import DefaultMoods
+    from facemood.sources import Frame, open_source
+
+    with open_source(upright_video) as source, LandmarkDetector(video=True) as detector:
+        recogniser = Recogniser(detector, DefaultMoods())
+        found = [recogniser.read(frame) for frame, _ in zip(source, range(12))]
+        last = found[-1].frame.timestamp_ms
+        found.append(recogniser.read(Frame(len(found), last + 33, media.blank_frame())))
+    assert all(r.landmarks.has_face for r in found[:-1]) and not found[-1].landmarks.has_face
+    return found
 
 
 @pytest.fixture

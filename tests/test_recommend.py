@@ -1,5 +1,7 @@
 """Songs for a mood: the query, provider URLs, the YouTube search (through real pytubefix) and the fallback.
 
+(Reading YouTube's answer is tested in test_youtube.py.)
+
 The build machine has no network, so every test here runs with sockets blocked; the YouTube answer is a
 saved InnerTube search response (tests/data/youtube_search.json).
 """
@@ -9,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import stat
 import threading
 import urllib.error
@@ -19,30 +20,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from facemood import recommend
-from facemood.recommend import (PROVIDER_NAMES, PROVIDERS, Recommendation, Recommender, SearchError, SongResult,
-                                YouTubeSearch, build_query, parse_search_response, search_url,
-                                spotify_app_installed)
+from facemood.recommend import (PROVIDER_NAMES, PROVIDERS, Recommendation, Recommender, SearchError,
+                                YouTubeSearch, build_query, search_url, spotify_app_installed)
 
-FIXTURE = Path(__file__).parent / "data" / "youtube_search.json"
-FIXTURE_QUERY = "hindi uplifting song Meera Kapoor"
-FIXTURE_IDS = ["q3Xb7mKpL2A", "Vb8_nT4sWq0", "Lm2-pQ9rTx4", "jK7wE3rYu1I", "Hd5sA1fGh6J", "Np0oKi9uJy8",
-               "Rt6yUi2oPa3"]
+from tests.conftest import SAVED_SEARCH, SAVED_SEARCH_IDS, SAVED_SEARCH_QUERY, youtube_answer
 
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Any attempt to reach the network fails at once, as it would on an offline machine."""
-    def refuse(*args, **kwargs):
-        raise socket.gaierror(socket.EAI_NONAME, "network disabled in tests")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-
-
-@pytest.fixture
-def raw_response() -> dict:
-    return json.loads(FIXTURE.read_text(encoding="utf-8"))
+pytestmark = pytest.mark.usefixtures("no_network")
 
 
 class RecordingOpener:
@@ -197,81 +180,11 @@ def test_spotify_probe_never_raises(monkeypatch, tmp_path):
     assert spotify_app_installed(platform="linux", environ={}, home=tmp_path) is False
 
 
-# --- parsing the YouTube answer ---------------------------------------------------------------------------
-
-
-def test_fixture_is_marked_hand_built(raw_response):
-    assert "hand-built" in raw_response["_comment"].lower()
-
-
-def test_parser_keeps_only_top_level_videos_in_order(raw_response):
-    results = parse_search_response(raw_response)
-    assert [r.video_id for r in results] == FIXTURE_IDS  # no ad, shelf video or channel
-    first = results[0]
-    assert first == SongResult(
-        title="Meera Kapoor – Subah Ki Roshni (Official Video)", channel="Meera Kapoor", duration="3:45",
-        thumbnail=("https://i.ytimg.com/vi/q3Xb7mKpL2A/hq720.jpg?sqp=-oaymwEcCNAFEJQDSFXyq4qpAw4IARUAAIhCGAFwAc"
-                   "ABBg==&rs=AOn4CLBq3Xb7mZk"),
-        url="https://www.youtube.com/watch?v=q3Xb7mKpL2A", video_id="q3Xb7mKpL2A")
-    by_id = {r.video_id: r for r in results}
-    assert by_id["Vb8_nT4sWq0"].title == "Udaan | Meera Kapoor | Uplifting Hindi Song"  # runs joined
-    assert by_id["Vb8_nT4sWq0"].channel == "Saregam Studio Sessions"
-    assert by_id["jK7wE3rYu1I"].duration == ""  # live stream
-    assert "hq720_live.jpg" in by_id["jK7wE3rYu1I"].thumbnail
-    assert by_id["Hd5sA1fGh6J"].title == "उम्मीद की किरण - Meera Kapoor (Audio)"
-    assert by_id["Np0oKi9uJy8"].duration == "1:02:15"
-    assert all(r.thumbnail.startswith("https://i.ytimg.com/vi/") and "hq720" in r.thumbnail for r in results)
-
-
-def test_parser_agrees_with_pytubefix_own_search_walker(monkeypatch, raw_response):
-    """The fixture has the shape pytubefix itself walks: its Search finds the same videos."""
-    from pytubefix import request
-    from pytubefix.contrib.search import Search
-
-    monkeypatch.setattr(request, "_execute_request", lambda *a, **k: io.BytesIO(FIXTURE.read_bytes()))
-    found, continuation = Search(FIXTURE_QUERY).fetch_and_parse()
-    assert [v.video_id for v in found["videos"]] == FIXTURE_IDS
-    assert len(found["channel"]) == 1 and continuation
-
-
-def _response(*items: dict) -> dict:
-    return {"contents": {"twoColumnSearchResultsRenderer": {"primaryContents": {"sectionListRenderer": {
-        "contents": [{"itemSectionRenderer": {"contents": list(items)}}]}}}}}
-
-
-def test_parser_falls_back_to_simple_text_and_byline_and_skips_malformed_items():
-    good = {"videoRenderer": {"videoId": "abcdefghijk", "title": {"simpleText": "Plain  title"},
-                              "longBylineText": {"runs": [{"text": "Some Channel"}]},
-                              "thumbnail": {"thumbnails": [{"url": "//i.ytimg.com/vi/abcdefghijk/default.jpg"}]}}}
-    results = parse_search_response(_response(
-        {"videoRenderer": {"title": {"runs": [{"text": "no id"}]}}},
-        {"videoRenderer": {"videoId": "bad id", "title": {"simpleText": "bad"}}},
-        {"videoRenderer": {"videoId": "abcdefghij2"}},  # no title
-        {"videoRenderer": "not a dict"},
-        "not a dict either",
-        good,
-        good,  # YouTube sometimes repeats a video
-        {"reelShelfRenderer": {"items": []}},
-        {"radioRenderer": {"playlistId": "RD"}},
-        {"playlistRenderer": {"playlistId": "PL"}},
-        {"adSlotRenderer": {}},
-    ))
-    assert results == [SongResult("Plain title", "Some Channel", "", "https://i.ytimg.com/vi/abcdefghijk/default.jpg",
-                                  "https://www.youtube.com/watch?v=abcdefghijk", "abcdefghijk")]
-
-
-@pytest.mark.parametrize("raw", [{}, {"contents": {}}, {"contents": []}, [], None, "html",
-                                 {"contents": {"twoColumnSearchResultsRenderer": {"primaryContents": {
-                                     "sectionListRenderer": {"contents": "nope"}}}}}])
-def test_parser_returns_nothing_for_other_shapes(raw):
-    assert parse_search_response(raw) == []
-
-
 # --- YouTubeSearch ----------------------------------------------------------------------------------------
 
 
 def test_search_with_canned_fetch_respects_limit(raw_response):
-    assert [r.video_id for r in YouTubeSearch(canned(raw_response)).search("q", limit=3)] == FIXTURE_IDS[:3]
+    assert [r.video_id for r in YouTubeSearch(canned(raw_response)).search("q", limit=3)] == SAVED_SEARCH_IDS[:3]
 
 
 def test_search_goes_through_real_pytubefix_without_network(monkeypatch):
@@ -283,20 +196,20 @@ def test_search_goes_through_real_pytubefix_without_network(monkeypatch):
 
     def fake_execute_request(url, method=None, headers=None, data=None, timeout=None):
         sent.append({"url": url, "method": method, "headers": headers, "data": data})
-        return io.BytesIO(FIXTURE.read_bytes())
+        return io.BytesIO(SAVED_SEARCH.read_bytes())
 
     monkeypatch.setattr(request, "_execute_request", fake_execute_request)
     shared_context = json.dumps(pytubefix.innertube._default_clients["WEB"]["innertube_context"], sort_keys=True)
 
-    results = YouTubeSearch().search(FIXTURE_QUERY)
+    results = YouTubeSearch().search(SAVED_SEARCH_QUERY)
 
-    assert [r.video_id for r in results] == FIXTURE_IDS
+    assert [r.video_id for r in results] == SAVED_SEARCH_IDS
     assert results[0].title == "Meera Kapoor – Subah Ki Roshni (Official Video)"
     assert len(sent) == 1
     call = sent[0]
     assert call["method"] == "POST"
     assert call["url"].startswith("https://www.youtube.com/youtubei/v1/search?")
-    assert call["data"]["query"] == FIXTURE_QUERY
+    assert call["data"]["query"] == SAVED_SEARCH_QUERY
     assert call["data"]["context"]["client"]["clientName"] == "WEB"
     # pytubefix's module-level client context is not left holding our query
     assert json.dumps(pytubefix.innertube._default_clients["WEB"]["innertube_context"],
@@ -350,10 +263,10 @@ def test_recommend_youtube_in_window(raw_response):
     rec = Recommender(YouTubeSearch(canned(raw_response)), opener=opener, spotify_app=lambda: False)
     result = rec.recommend("uplifting", "hindi", "Meera Kapoor")
     assert isinstance(result, Recommendation)
-    assert result.query == FIXTURE_QUERY
+    assert result.query == SAVED_SEARCH_QUERY
     assert result.provider == "youtube"
     assert result.url == "https://www.youtube.com/results?search_query=hindi+uplifting+song+Meera+Kapoor"
-    assert [r.video_id for r in result.results] == FIXTURE_IDS
+    assert [r.video_id for r in result.results] == SAVED_SEARCH_IDS
     assert not result.opened_in_browser and opener.calls == []
     assert result.message == "7 results from YouTube"
     assert len(rec.recommend("uplifting", limit=2).results) == 2
@@ -384,7 +297,7 @@ def test_recommend_youtube_timeout_falls_back_to_the_browser():
 
 def test_recommend_youtube_without_results_opens_the_browser():
     opener = RecordingOpener()
-    result = Recommender(YouTubeSearch(canned(_response())), opener=opener).recommend("sleepy")
+    result = Recommender(YouTubeSearch(canned(youtube_answer())), opener=opener).recommend("sleepy")
     assert opener.calls == [result.url] and result.opened_in_browser
     assert result.message == "No results in the window: opened the YouTube search in your browser"
 

@@ -1,21 +1,143 @@
-"""The real window: pywebview + Qt under Xvfb, driven from a video source (see window_driver.py).
+"""The window: its services wired together (no window needed), then the real window, pywebview + Qt
+under Xvfb, driven from a video source (see window_driver.py).
 
 Screenshots land in tests/artifacts/ to look at; the tests check what the page shows.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import subprocess
 import sys
+import urllib.error
 
 import cv2
 import numpy as np
+import pytest
 
-from tests.conftest import ROOT, assert_clean_error, run_tool
+from facemood.recommend import Recommender, YouTubeSearch
+from facemood.window import WindowApi, WindowOptions, WindowServices
+from tests.conftest import ROOT, assert_clean_error, run_tool, wait_for
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+# --- the services wired together, without a window -----------------------------------------------------
+
+
+@pytest.fixture
+def opened():
+    return []
+
+
+@pytest.fixture
+def services(tmp_path, upright_video, opened):
+    def offline(query):
+        raise urllib.error.URLError("no network in tests")
+
+    recommender = Recommender(search=YouTubeSearch(fetch=offline, timeout=2), opener=lambda url: opened.append(url) or True,
+                              spotify_app=lambda: False)
+    wired = WindowServices(WindowOptions(source=str(upright_video), home=tmp_path), recommender)
+    wired.start()
+    wait_for(lambda: wired.live.state.mood_label == "happy")
+    yield wired
+    wired.stop()
+
+
+def test_live_state_and_frames(services):
+    state = WindowApi(services).state()
+    assert state["default_model"] and state["face"] and state["confidence"] > 0.6
+    assert [b["emotion"] for b in state["bars"]] == ["happy", "sad", "angry", "surprised", "neutral"]
+    jpeg, _ = services.frames.newer_than(0)
+    assert jpeg[:2] == b"\xff\xd8"  # a JPEG for the page
+    assert state["first_mood_after"] is not None and state["first_mood_after"] < 30
+
+
+def test_record_a_take_then_delete_it(services, tmp_path):
+    api = WindowApi(services)
+    assert "emotion name" in api.record_start("../bad")["error"]
+    assert api.record_start("joy", 15) == {"ok": True}
+    wait_for(lambda: api.state()["recording"] is None)
+    assert api.state()["last_take"]["rows"] == 15
+    api.record_start("joy")
+    wait_for(lambda: api.state()["recording"]["count"] >= 5)
+    saved = api.record_stop()
+    assert saved["total"] >= 20 and saved["emotion"] == "joy"
+    emotions = api.overview()["emotions"]
+    assert emotions[0]["name"] == "joy" and len(emotions[0]["takes"]) == 2
+    api.delete_take("joy", 0)
+    assert np.load(tmp_path / "data" / "joy.npy").shape[0] == saved["total"] - 15
+
+
+def test_recommend_for_the_live_mood_and_fall_back_to_the_browser_offline(services, opened):
+    api = WindowApi(services)
+    result = api.recommend("Arijit Singh", "Hindi", "youtube")
+    assert result["mood"] == "happy" and result["opened_in_browser"]
+    assert opened == ["https://www.youtube.com/results?search_query=Hindi+happy+song+Arijit+Singh"]
+    api.set_mood_words("happy", "dance party")
+    spotify = api.recommend("", "", "spotify", "happy")
+    assert opened[-1] == "https://open.spotify.com/search/dance%20party%20song"
+    assert spotify["query"] == "dance party song"
+    songs = api.overview()["history"]["songs"]
+    assert [s["provider"] for s in songs] == ["spotify", "youtube"]
+    assert "not a YouTube" in api.open_url("file:///etc/passwd")["error"]
+
+
+def test_settings_are_remembered_per_profile(services):
+    api = WindowApi(services)
+    api.recommend("Adele", "English", "youtube_music")
+    api.create_profile("anna")
+    assert api.overview()["profile"] == "anna" and api.overview()["settings"]["singer"] == ""
+    api.select_profile("default")
+    settings = api.overview()["settings"]
+    assert settings["singer"] == "Adele" and settings["provider"] == "youtube_music"
+    assert api.overview()["profiles"] == ["default", "anna"]
+    assert "already exists" in api.create_profile("anna")["error"]
+
+
+def test_a_take_running_when_the_profile_changes_is_saved_to_its_own_profile(services, tmp_path):
+    services.record_start("joy")
+    wait_for(lambda: services.takes.recording.count >= 3)
+    assert "stop recording" in WindowApi(services).train()["error"]
+    services.create_profile("anna")
+    assert services.takes.recording is None and services.takes.last.rows >= 3
+    assert np.load(tmp_path / "data" / "joy.npy").shape[0] == services.takes.last.rows
+    assert not (tmp_path / "data" / "anna" / "joy.npy").exists()
+
+
+def test_a_broken_model_falls_back_to_default_moods_with_a_message(tmp_path, upright_video):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "mood_model.json").write_text("{broken")
+    wired = WindowServices(WindowOptions(source=str(upright_video), home=tmp_path))
+    assert wired.profiles.classifier.is_default
+    assert "mood_model.json" in WindowApi(wired).state()["error"]
+    wired.stop()
+
+
+def test_a_missing_camera_is_reported_not_raised(tmp_path):
+    wired = WindowServices(WindowOptions(source="7", home=tmp_path))
+    wired.start()
+    api = WindowApi(wired)
+    state = wait_for(lambda: api.state()["source_failed"] and api.state())
+    assert "camera 7" in state["error"]
+    assert "not running" in api.record_start("joy")["error"]
+    wired.stop()
+
+
+def test_the_page_can_call_only_the_api_methods(tmp_path):
+    """pywebview exposes every public attribute of the js_api, nested objects too: only these."""
+    wired = WindowServices(WindowOptions(source="7", home=tmp_path))
+    public = {name for name in dir(WindowApi(wired)) if not name.startswith("_")}
+    assert public == {"state", "overview", "select_profile", "create_profile", "record_start", "record_stop",
+                      "delete_take", "train", "recommend", "open_url", "set_overlay", "set_provider",
+                      "set_mood_words", "retry"}
+    assert all(inspect.ismethod(getattr(WindowApi(wired), name)) for name in public)
+    wired.stop()
+
+
+# --- the real window -----------------------------------------------------------------------------------
 
 
 def drive(scenario: str, source, home, display: str, *extra: str, out_name: str | None = None) -> dict:
@@ -53,6 +175,12 @@ def test_live_view_moods_bars_and_search_results(tmp_path, upright_video, xvfb_d
     assert "results from YouTube" in results["recommend_message"]
     assert len(results["opened"]) == 1 and results["opened"][0].startswith("https://www.youtube.com/watch?v=")
     assert results["settings_after"]["singer"] == "Arijit Singh"
+    # The page came from our loopback server, behind the token, with its policy; pywebview served nothing.
+    assert results["page_url"].startswith("http://127.0.0.1:") and results["page_url"].endswith("/TOKEN/index.html")
+    assert not results["pywebview_file_server"]
+    assert results["page_status"] == 200 and "default-src 'none'" in results["page_policy"]
+    assert results["without_token"] == [404] * 5
+    assert results["script_errors"] == []  # no content-security-policy violation either
     looks_like_a_window(ARTIFACTS / "live" / "live.png")
     looks_like_a_window(ARTIFACTS / "live" / "recommend.png")
 
@@ -78,6 +206,16 @@ def test_record_and_train_in_the_window_then_the_live_view_uses_the_model(tmp_pa
     assert max(results["progress_seen"]) <= 1.0 and len(results["progress_seen"]) > 3
     assert np.load(home / "data" / "upright.npy").shape == (40, 1072)
     looks_like_a_window(ARTIFACTS / "train" / "trained.png")
+
+
+def test_a_quick_tap_on_hold_to_record_ends_its_take_and_a_second_press_records(tmp_path, upright_video,
+                                                                              xvfb_display):
+    results = drive("hold", upright_video, tmp_path / "home", xvfb_display)
+    assert results["after_tap"]["recording"] is None and results["recording_a_second_later"] is None
+    assert results["after_tap"]["last_take"]["emotion"] == "calm"
+    assert results["after_hold"]["rows"] >= 5 and "recorded" in results["take_message"]
+    assert not results["hold_active"] and results["script_errors"] == []
+    looks_like_a_window(ARTIFACTS / "hold" / "held.png")
 
 
 def test_no_display_is_one_clear_line(tmp_path, upright_video):

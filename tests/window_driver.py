@@ -14,20 +14,12 @@ import json
 import sys
 import time
 import urllib.error
+import urllib.request
 from pathlib import Path
 
-START = time.monotonic()
-SAVED_SEARCH = Path(__file__).parent / "data" / "youtube_search.json"
+START = time.monotonic()  # before anything else loads: launch-to-first-mood is measured from here
 
-
-def wait_for(check, timeout: float, what: str, every: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(every)
-    raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+from tests.conftest import SAVED_SEARCH, wait_for  # noqa: E402
 
 
 def js(window, code: str):
@@ -38,16 +30,68 @@ def text(window, element_id: str) -> str:
     return js(window, f"document.getElementById({element_id!r}).textContent") or ""
 
 
-def live_scenario(window, app, results: dict, out: Path) -> None:
+def http_status(url: str) -> tuple[int, dict]:
+    """The status and headers our loopback server answers `url` with."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers)
+
+
+def check_the_page_origin(window, results: dict) -> None:
+    """The page comes from our loopback server behind the token; pywebview serves nothing itself."""
+    import webview.http
+
+    href = js(window, "location.href")
+    origin, token = js(window, "location.origin"), href.split("/")[3]
+    results["page_url"] = href.replace(token, "TOKEN")
+    results["pywebview_file_server"] = webview.http.global_server is not None
+    results["page_status"], headers = http_status(href)
+    results["page_policy"] = headers.get("Content-Security-Policy", "")
+    results["without_token"] = [http_status(origin + path)[0] for path in ("/", "/index.html", "/app.js",
+                                                                           "/stream.mjpg", f"/{token}/../README.md")]
+
+
+def press(window, element_id: str, hold_s: float = 0.0) -> None:
+    """Press the mouse on an element and release it `hold_s` later (0: a quick tap), as Qt delivers a
+    user's click to the page: real, trusted pointer events."""
+    from PyQt6.QtCore import QPoint, Qt
+    from PyQt6.QtTest import QTest
+
+    from facemood.window import on_gui_thread
+
+    x, y = js(window, f"(() => {{ const r = document.getElementById({element_id!r}).getBoundingClientRect();"
+                      f" return [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)]; }})()")
+    target = window.native.webview.focusProxy()
+    button, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+
+    def down():
+        QTest.mouseMove(target, QPoint(x, y))
+        QTest.mousePress(target, button, none, QPoint(x, y))
+
+    def up():
+        QTest.mouseRelease(target, button, none, QPoint(x, y))
+
+    if hold_s:
+        on_gui_thread(down)
+        time.sleep(hold_s)
+        on_gui_thread(up)
+    else:
+        on_gui_thread(lambda: (down(), up()))
+
+
+def live_scenario(window, services, results: dict, out: Path) -> None:
     from facemood.window import grab_screenshot
 
     wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
     results["page_loaded_after"] = time.monotonic() - START
+    check_the_page_origin(window, results)
     wait_for(lambda: text(window, "mood") not in ("", "—", "no face", "unsure"), 60, "a mood on the page")
-    results["first_mood_after"] = app.first_mood_after
+    results["first_mood_after"] = services.live.first_mood_after
     results["first_mood_on_page_after"] = time.monotonic() - START
     time.sleep(3)  # let the frame rate settle
-    state = app.state()
+    state = services.page.state()
     results["fps"] = state["fps"]
     results["dropped"] = state["dropped"]
     results["mood_on_page"] = text(window, "mood")
@@ -69,14 +113,15 @@ def live_scenario(window, app, results: dict, out: Path) -> None:
     if results["result_titles"]:
         js(window, "document.querySelector('#results li').click()")
         time.sleep(0.5)
-    results["settings_after"] = app.overview()["settings"]
+    results["settings_after"] = services.page.overview()["settings"]
+    results["script_errors"] = js(window, "window.facemoodErrors")
 
 
-def train_scenario(window, app, results: dict, out: Path) -> None:
+def train_scenario(window, services, results: dict, out: Path) -> None:
     from facemood.window import grab_screenshot
 
     wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
-    wait_for(lambda: app.state()["frame"] > 0 and text(window, "mood") not in ("", "—"), 60, "the live view")
+    wait_for(lambda: services.page.state()["frame"] > 0 and text(window, "mood") not in ("", "—"), 60, "the live view")
     results["chip_before"] = text(window, "model-chip")
     js(window, "document.getElementById('emotion').value = 'upright';"
                "document.getElementById('frames').value = '40';"
@@ -85,12 +130,12 @@ def train_scenario(window, app, results: dict, out: Path) -> None:
              "the recorded take in the list")
     results["take_message"] = text(window, "take-message")
     js(window, "document.getElementById('train').click()")
-    wait_for(lambda: app.state()["training"]["running"], 10, "training to start")
+    wait_for(lambda: services.training.status.running, 10, "training to start")
     progress = []
-    while app.state()["training"]["running"]:
-        progress.append(app.state()["training"]["fraction"])
+    while services.training.status.running:
+        progress.append(services.training.status.fraction)
         time.sleep(0.2)
-    results["training"] = app.state()["training"]
+    results["training"] = services.page.state()["training"]
     results["progress_seen"] = progress
     wait_for(lambda: text(window, "model-chip").startswith("Your model"), 20, "the page to show the new model")
     wait_for(lambda: text(window, "mood") == "upright", 30, "the live view to use the new model")
@@ -101,7 +146,30 @@ def train_scenario(window, app, results: dict, out: Path) -> None:
     grab_screenshot(window, out / "trained.png")
 
 
-SCENARIOS = {"live": live_scenario, "train": train_scenario}
+def hold_scenario(window, services, results: dict, out: Path) -> None:
+    """"Hold to record" pressed by a real mouse: a quick tap ends its take, then a press held longer."""
+    from facemood.window import grab_screenshot
+
+    wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
+    wait_for(lambda: services.page.state()["frame"] > 0, 60, "the live view")
+    js(window, "document.getElementById('emotion').value = 'calm'")
+    press(window, "hold")  # released long before record_start answers
+    taken = wait_for(lambda: services.takes.recording is None and services.takes.last, 10, "the tapped take to end",
+                     every=0.05)
+    results["after_tap"] = {"recording": services.page.state()["recording"], "last_take": taken.__dict__}
+    time.sleep(1)  # still stopped a while later: nothing left it running
+    results["recording_a_second_later"] = services.page.state()["recording"]
+    press(window, "hold", hold_s=2.0)
+    taken = wait_for(lambda: services.takes.recording is None and services.takes.last, 10, "the held take to end")
+    results["after_hold"] = taken.__dict__
+    results["take_message"] = wait_for(lambda: "recorded" in text(window, "take-message") and text(window, "take-message"),
+                                       10, "the page to show the take")
+    results["hold_active"] = js(window, "document.getElementById('hold').classList.contains('active')")
+    results["script_errors"] = js(window, "window.facemoodErrors")
+    grab_screenshot(window, out / "held.png")
+
+
+SCENARIOS = {"live": live_scenario, "train": train_scenario, "hold": hold_scenario}
 
 
 def main() -> int:
@@ -114,7 +182,6 @@ def main() -> int:
     args = parser.parse_args()
 
     from facemood.cli.infer import build_parser
-    from facemood.profile import resolve_profile
     from facemood.recommend import Recommender, YouTubeSearch
     from facemood.window import launch
 
@@ -136,12 +203,12 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     infer_args = build_parser().parse_args(["--source", args.source, "--home", str(args.home)])
 
-    def driver(window, app):
+    def driver(window, services):
         try:
-            SCENARIOS[args.scenario](window, app, results, args.out)
+            SCENARIOS[args.scenario](window, services, results, args.out)
         except Exception as exc:
             results["error"] = f"{type(exc).__name__}: {exc}"
-            results["state_at_error"] = app.state()
+            results["state_at_error"] = services.page.state()
             results["script_errors"] = js(window, "window.facemoodErrors")
             from facemood.window import grab_screenshot
 
@@ -149,7 +216,7 @@ def main() -> int:
             raise
 
     try:
-        results["exit_code"] = launch(infer_args, resolve_profile(None, args.home), recommender=recommender,
+        results["exit_code"] = launch(infer_args, recommender=recommender,
                                       driver=driver, started=START)
     finally:
         results["opened"] = opened

@@ -8,6 +8,8 @@ const $ = (id) => document.getElementById(id);
 window.facemoodErrors = [];
 window.addEventListener("error", (e) => window.facemoodErrors.push(String(e.message)));
 window.addEventListener("unhandledrejection", (e) => window.facemoodErrors.push(String(e.reason)));
+document.addEventListener("securitypolicyviolation",
+  (e) => window.facemoodErrors.push(`blocked by the page's policy: ${e.violatedDirective} ${e.blockedURI}`));
 const PALETTE = ["#7c9cff", "#5de0a5", "#ffb454", "#ff6b9a", "#b38cff", "#4fd1e8", "#f5e663", "#ff8a5c"];
 const POLL_MS = 150;
 
@@ -15,7 +17,9 @@ let api = null;
 let overview = null;
 let overviewVersion = -1;
 let lastState = null;
-let holding = false;
+// "Hold to record": "idle", "starting" (record_start not answered yet), "recording", "stopping".
+let holdPhase = "idle";
+let releasedWhileStarting = false;
 
 const colorOf = (emotion) => {
   const names = overview ? overview.model.emotions : [];
@@ -29,6 +33,7 @@ function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "class") node.className = v;
+    else if (k === "style") Object.assign(node.style, v); // an object: style attributes break the page's CSP
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v);
   }
@@ -45,7 +50,7 @@ function showBanner(text, retry = false) {
   $("retry").hidden = !retry;
 }
 
-function tell(text) {
+function showNotice(text) {
   notice = { text, until: Date.now() + 6000 };
   showBanner(text);
 }
@@ -53,7 +58,7 @@ function tell(text) {
 async function call(name, ...args) {
   const result = await api[name](...args);
   if (result && result.error) {
-    tell(result.error);
+    showNotice(result.error);
     return null;
   }
   return result;
@@ -69,6 +74,7 @@ function renderState(s) {
   mood.style.color = s.mood !== "unsure" && s.mood !== "no face" ? colorOf(s.mood) : "";
   $("confidence").textContent = s.face ? pct(s.confidence) : "";
   $("fps").textContent = s.fps ? `${s.fps.toFixed(1)} frames/s` : "";
+  $("fps").title = s.fps ? `landmarks ${s.landmark_ms.toFixed(0)} ms a frame; ${s.dropped} camera frames skipped` : "";
 
   const bars = $("bars");
   if (bars.childElementCount !== s.bars.length) {
@@ -98,7 +104,7 @@ function renderState(s) {
   const rec = s.recording;
   $("rec-badge").hidden = !rec;
   if (rec) $("rec-count").textContent = rec.target ? `${rec.count}/${rec.target}` : `${rec.count}`;
-  $("hold").classList.toggle("active", !!rec && holding);
+  $("hold").classList.toggle("active", !!rec && holdPhase === "recording");
   $("record-n").disabled = !!rec;
   if (s.last_take && !rec) $("take-message").textContent = s.last_take.message;
   else if (rec) $("take-message").textContent = `Recording “${rec.emotion}”: ${rec.count} rows`;
@@ -130,7 +136,6 @@ async function refreshOverview() {
   if (!o) return;
   overview = o;
   overviewVersion = o.version;
-  if (!$("video").src && o.stream_url) $("video").src = o.stream_url;
   $("source").textContent = o.source;
 
   $("profile").replaceChildren(...o.profiles.map((p) => el("option", { value: p }, p)));
@@ -219,7 +224,7 @@ function drawHistory(history) {
     const total = totals[i] >= 60 ? `${Math.round(totals[i] / 60)} min` : `${Math.round(totals[i])} s`;
     if (totals[i]) ctx.fillText(total, i * slot + slot / 2, height - 22 - (totals[i] / max) * (height - 30));
   });
-  $("legend").replaceChildren(...moods.map((m) => el("span", {}, el("i", { style: `background:${colorOf(m)}` }), m)));
+  $("legend").replaceChildren(...moods.map((m) => el("span", {}, el("i", { style: { background: colorOf(m) } }), m)));
   if (!moods.length) $("legend").textContent = "Your moods will show here as you use facemood.";
   $("songs").replaceChildren(...(history.songs || []).map((s) => el("li", {}, `${s.at.slice(0, 16).replace("T", " ")} · ${s.mood} · “${s.query}” on ${s.provider}`)));
 }
@@ -233,11 +238,38 @@ async function selectProvider(provider) {
 async function startRecording(frames) {
   const emotion = $("emotion").value.trim();
   if (!emotion) {
-    tell("Type the emotion's name first (e.g. happy), then record.");
+    showNotice("Type the emotion's name first (e.g. happy), then record.");
     $("emotion").focus();
     return false;
   }
   return (await call("record_start", emotion, frames)) !== null;
+}
+
+// A quick tap releases the button before record_start has answered: remember the release and stop the
+// take as soon as it has started, or it would run on with nothing left to stop it.
+async function pressHold(button, e) {
+  if (holdPhase !== "idle") return;
+  button.setPointerCapture(e.pointerId);
+  holdPhase = "starting";
+  releasedWhileStarting = false;
+  let started = false;
+  try {
+    started = await startRecording(null);
+  } finally {
+    holdPhase = started ? "recording" : "idle";
+  }
+  if (releasedWhileStarting) await releaseHold();
+}
+
+async function releaseHold() {
+  if (holdPhase === "starting") releasedWhileStarting = true;
+  if (holdPhase !== "recording") return;
+  holdPhase = "stopping";
+  try {
+    await call("record_stop");
+  } finally {
+    holdPhase = "idle";
+  }
 }
 
 async function deleteTake(emotion, index, count) {
@@ -273,17 +305,9 @@ function wire() {
   $("retry").addEventListener("click", () => call("retry"));
 
   const hold = $("hold");
-  const stopHold = async () => {
-    if (!holding) return;
-    holding = false;
-    await call("record_stop");
-  };
-  hold.addEventListener("pointerdown", async (e) => {
-    hold.setPointerCapture(e.pointerId);
-    holding = await startRecording(null);
-  });
-  hold.addEventListener("pointerup", stopHold);
-  hold.addEventListener("pointercancel", stopHold);
+  hold.addEventListener("pointerdown", (e) => pressHold(hold, e));
+  hold.addEventListener("pointerup", releaseHold);
+  hold.addEventListener("pointercancel", releaseHold);
   $("record-n").addEventListener("click", (e) => {
     if (e.target.id === "frames") return;
     startRecording(Math.max(1, parseInt($("frames").value, 10) || 200));

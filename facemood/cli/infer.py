@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_window:
         from ..window import launch, leave_when_done  # pywebview and Qt load only for the window
 
-        return leave_when_done(launch(args, profile))
+        return leave_when_done(launch(args))
     classifier = load_classifier(profile, args.default_moods)
     print(f"# moods: {describe(classifier, profile, args.default_moods)}", flush=True)
     print("# time_s\tmood\tconfidence", flush=True)

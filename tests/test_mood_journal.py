@@ -1,0 +1,96 @@
+"""The window's diary on real readings and a real SQLite file, with a clock the test moves (no sleeping)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from facemood.history import History
+from facemood.mood_journal import MoodJournal
+from facemood.moods import NO_FACE, UNSURE, Mood
+from facemood.profile import resolve_profile
+from facemood.recommend import Recommendation
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def with_mood(reading, label: str):
+    return dataclasses.replace(reading, mood=Mood(label, 0.5, {"happy": 0.5}))
+
+
+def feed(journal: MoodJournal, clock: Clock, reading, at: list[float]) -> None:
+    for moment in at:
+        clock.now = 100.0 + moment
+        journal.on_reading(reading)
+
+
+def test_one_sample_a_second_standing_for_the_time_since_the_last(home, readings, clock):
+    journal = MoodJournal(clock=clock)
+    profile = resolve_profile(None, home)
+    journal.open(profile, "video clip.mp4")
+    feed(journal, clock, readings[0], [0.0, 0.4, 0.9, 1.0, 1.5, 2.5])
+    journal.close()
+    with History(profile.history_path) as history:
+        today = history.mood_by_day(1)[0]["moods"]
+        session = history.sessions()[0]
+    assert today == {"happy": pytest.approx(2.5)}  # samples at 1.0 s (1.0 s) and 2.5 s (1.5 s)
+    assert session["source"] == "video clip.mp4" and session["ended"] is not None
+
+
+def test_unsure_and_no_face_are_not_moods_but_their_time_passes(home, readings, clock):
+    journal = MoodJournal(clock=clock)
+    journal.open(resolve_profile(None, home), "camera 0")
+    feed(journal, clock, with_mood(readings[0], UNSURE), [0.0, 1.0])
+    feed(journal, clock, with_mood(readings[-1], NO_FACE), [2.0])
+    feed(journal, clock, readings[0], [3.0])
+    assert journal.summary(1)["days"][0]["moods"] == {"happy": pytest.approx(1.0)}
+
+
+def test_songs_asked_for_are_listed_newest_first(home):
+    journal = MoodJournal()
+    journal.open(resolve_profile(None, home), "camera 0")
+    revision = journal.revision
+    for query in ("happy song", "calm song"):
+        journal.song_asked("happy", Recommendation(query, "youtube", f"https://www.youtube.com/results?q={query}",
+                                                   [], True, ""))
+    assert [song["query"] for song in journal.summary()["songs"]] == ["calm song", "happy song"]
+    assert journal.revision == revision + 2
+
+
+def test_opening_another_profile_ends_the_first_ones_session(home, readings, clock):
+    journal = MoodJournal(clock=clock)
+    first, second = resolve_profile(None, home), resolve_profile("anna", home)
+    journal.open(first, "camera 0")
+    journal.open(second, "camera 0")
+    feed(journal, clock, readings[0], [0.0, 1.0])
+    journal.close()
+    with History(first.history_path) as history:
+        assert history.sessions()[0]["ended"] is not None and history.mood_by_day(1)[0]["moods"] == {}
+    with History(second.history_path) as history:
+        assert history.mood_by_day(1)[0]["moods"] == {"happy": pytest.approx(1.0)}
+
+
+def test_a_broken_history_file_is_an_error_to_show_and_nothing_breaks(home, readings, clock):
+    profile = resolve_profile(None, home)
+    profile.history_path.parent.mkdir(parents=True)
+    profile.history_path.write_bytes(b"not a database" * 100)
+    journal = MoodJournal(clock=clock)
+    journal.open(profile, "camera 0")
+    assert "history.sqlite3" in journal.error
+    feed(journal, clock, readings[0], [0.0, 1.0, 2.0])
+    journal.song_asked("happy", Recommendation("q", "youtube", "https://www.youtube.com/", [], True, ""))
+    assert journal.summary() == {"days": [], "songs": []}
+    journal.open(resolve_profile("anna", home), "camera 0")
+    assert journal.error is None
