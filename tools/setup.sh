@@ -45,5 +45,5 @@ else
   .venv/bin/python -m pip install -q -r requirements.txt
 fi
 # Editable: .venv/bin/facemood runs this checkout's code and keeps data/, models/ and labels.npy here.
-.venv/bin/python -m pip install -q --no-deps -e .
+.venv/bin/python -m pip install -qq --no-deps -e .  # -qq: not the build backend's notes on editable installs
 echo "facemood is set up in .venv: run .venv/bin/facemood (or .venv/bin/python infer.py)"
