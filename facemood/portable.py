@@ -153,7 +153,7 @@ def export_profile(profile: Profile, target: Path, *, with_history: bool = False
     has_recordings = any(name.startswith(RECORDINGS + "/") for name in files)
     model = {name for name in model_files(profile) if name in files}
     if not has_recordings and not model:
-        raise FacemoodError(f"profile {profile.name!r} has no recordings or model in {profile.data_dir.parent}: "
+        raise FacemoodError(f"profile {profile.name!r} has no recordings or model in {_common_folder(profile)}: "
                             "nothing to export (check --user and --home)")
     missing = set(model_files(profile)) - OPTIONAL_MODEL_FILES - model
     if model and missing:
@@ -181,14 +181,17 @@ def _existing_parent(path: Path) -> Path:
 
 def _snapshot_history(source: Path, copy: Path) -> Path:
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src, \
-                contextlib.closing(sqlite3.connect(copy)) as dst:
+        with contextlib.closing(_open_read_only(source)) as src, contextlib.closing(sqlite3.connect(copy)) as dst:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
     except sqlite3.Error as exc:
         raise FacemoodError(f"cannot read the mood history {source} ({exc}): export without --with-history, or "
                             "move the file away") from None
     return copy
+
+
+def _open_read_only(database: Path) -> sqlite3.Connection:
+    return sqlite3.connect(database.resolve().as_uri() + "?mode=ro", uri=True)
 
 
 def _write_zip(handle, files: dict[str, Path], manifest: dict) -> None:
@@ -253,11 +256,12 @@ def _open_archive(path: Path):
     if not path.is_file():
         raise FacemoodError(f"{path}: no such file: give the .zip that `facemood export` wrote")
     try:
-        with zipfile.ZipFile(path) as archive:
-            yield archive
-    except zipfile.BadZipFile as exc:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         raise FacemoodError(f"{path} is not a zip file that `facemood export` wrote, or it is truncated ({exc}): "
                             "export it again") from None
+    with archive:
+        yield archive
 
 
 def _extract_and_check(archive_path: Path, scratch: Path) -> tuple[dict[str, Path], Summary]:
@@ -503,7 +507,7 @@ def _check_history(path: Path, archive_path: Path) -> None:
         if handle.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
             raise _fail(archive_path, f"{HISTORY!r} is not an SQLite database")
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        with contextlib.closing(_open_read_only(path)) as db:
             integrity = db.execute("PRAGMA quick_check").fetchone()[0]
             version = db.execute("PRAGMA user_version").fetchone()[0]
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -570,8 +574,9 @@ def _move_into_place(staged: dict[str, Path], profile: Profile, existing: dict[s
         target.parent.mkdir(parents=True, exist_ok=True)
         _rename(staged[name], target)
     keep_history = HISTORY not in staged
+    replaced = {name.casefold() for name in staged}  # on a case-insensitive disk Happy.npy is happy.npy
     for name, path in existing.items():
-        if name not in staged and not (name == HISTORY and keep_history):
+        if name.casefold() not in replaced and not (name == HISTORY and keep_history):
             path.unlink(missing_ok=True)
 
 

@@ -189,8 +189,8 @@ def _npy(array: np.ndarray, allow_pickle: bool = False) -> bytes:
     return buffer.getvalue()
 
 
-def _shrink_declared_size(path: Path, name: str, size: int) -> None:
-    """Make the zip's headers claim `name` unpacks to `size` bytes, fewer than it really does."""
+def _declare_size(path: Path, name: str, size: int) -> None:
+    """Make the zip's headers claim `name` unpacks to `size` bytes, whatever it really holds."""
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as zf:
         local = zf.getinfo(name).header_offset
@@ -236,6 +236,8 @@ def _bad_archives(archive: Path, folder: Path) -> list[tuple[str, Path, tuple[st
          ("zip bomb",)),
         ("size lie", _repack(archive, folder / "lie.zip", sizes={"recordings/upright.npy": 1000}),
          ("damaged", "recordings/upright.npy")),
+        ("huge size", _repack(archive, folder / "huge.zip", sizes={"recordings/upright.npy": 3 << 30}),
+         ("would unpack to 3221225472 bytes", "zip bomb")),
         ("checksum", _pack(folder / "checksum.zip", members, manifest={**manifest, "files": {
             **manifest["files"], "settings.json": {"size": len(members["settings.json"]), "sha256": "0" * 64}}}),
          ("checksum",)),
@@ -261,7 +263,8 @@ def _bad_archives(archive: Path, folder: Path) -> list[tuple[str, Path, tuple[st
     with zipfile.ZipFile(folder / "no-manifest.zip", "w") as zf:
         for name, data in members.items():
             zf.writestr(name, data)
-    _shrink_declared_size(folder / "lie.zip", "recordings/upright.npy", 1000)
+    _declare_size(folder / "lie.zip", "recordings/upright.npy", 1000)
+    _declare_size(folder / "huge.zip", "recordings/upright.npy", 3 << 30)
     return cases
 
 
