@@ -16,7 +16,7 @@ from pathlib import Path
 from . import __version__
 from .dataset import atomic_write
 from .errors import FacemoodError
-from .resources import APP_NAME, FROM_CHECKOUT, ICON, PACKAGE_DIR
+from .resources import APP_NAME, ICON, tool_command
 
 #: Our own key in the entry: uninstalling removes only a launcher that facemood wrote.
 MARKER = "X-Facemood-Version"
@@ -38,9 +38,8 @@ def icon_path(data_home: Path) -> Path:
 
 def launch_command(home: Path | None = None) -> list[str]:
     """What the launcher runs: the window of this checkout or install, with `--home` when one was given."""
-    script = [str(PACKAGE_DIR.parent / "infer.py")] if FROM_CHECKOUT else ["-m", APP_NAME]
     extra = ["--home", str(Path(home).expanduser().resolve())] if home is not None else []
-    return [sys.executable, *script, *extra]
+    return [*tool_command("infer"), *extra]
 
 
 def quote_exec_argument(arg: str) -> str:
@@ -86,6 +85,7 @@ def install_desktop_entry(home: Path | None = None) -> tuple[Path, Path]:
     _require_linux()
     data_home = xdg_data_home()
     entry, icon = entry_path(data_home), icon_path(data_home)
+    _refuse_if_not_ours(entry)
     svg = ICON.read_bytes()
     text = desktop_entry(launch_command(home)).encode("utf-8")
     atomic_write(icon, lambda handle: handle.write(svg))
@@ -100,9 +100,7 @@ def uninstall_desktop_entry() -> list[Path]:
     entry, icon = entry_path(data_home), icon_path(data_home)
     removed = []
     if entry.exists():
-        if f"\n{MARKER}=" not in entry.read_text("utf-8", errors="replace"):
-            raise FacemoodError(f"{entry} was not written by facemood (no {MARKER} line): left as it is; delete it "
-                                "yourself if you want it gone")
+        _refuse_if_not_ours(entry)
         entry.unlink()
         removed.append(entry)
     if icon.exists():
@@ -110,3 +108,8 @@ def uninstall_desktop_entry() -> list[Path]:
         removed.append(icon)
     return removed
 
+
+def _refuse_if_not_ours(entry: Path) -> None:
+    if entry.exists() and f"\n{MARKER}=" not in entry.read_text("utf-8", errors="replace"):
+        raise FacemoodError(f"{entry} was not written by facemood (no {MARKER} line): left as it is; move it away "
+                            "yourself if you want facemood's")

@@ -98,8 +98,9 @@ def test_someone_elses_launcher_is_left_alone(user_folders):
     entry.parent.mkdir(parents=True)
     entry.write_text("[Desktop Entry]\nType=Application\nName=my own facemood\nExec=/opt/facemood\n")
     before = entry.read_text()
-    assert_clean_error(run_tool("facemood", "--uninstall-desktop-entry", env=user_folders), "not written by facemood")
-    assert entry.read_text() == before
+    for flag in ("--uninstall-desktop-entry", "--install-desktop-entry"):
+        assert_clean_error(run_tool("facemood", flag, env=user_folders), "not written by facemood")
+        assert entry.read_text() == before
 
 
 def test_a_relative_xdg_data_home_is_ignored(monkeypatch, tmp_path):
