@@ -9,6 +9,7 @@ import json
 import stat
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from facemood.cli.common import run
 from facemood.cli.main import main
 from facemood.dataset import append_rows, load_dataset
-from facemood.history import History
+from facemood.history import LIKE, History
 from facemood.model import load_model
 from facemood.portable import MANIFEST, profile_files
 from facemood.profile import resolve_profile
@@ -58,6 +59,10 @@ def source_home(tmp_path_factory, detected_rows) -> Path:
             history.record_mood(session, "tilted", 0.9, at=1_700_000_001 + i)
         history.record_song(session, "tilted", "calm song", "spotify", "https://open.spotify.com/search/calm",
                             at=1_700_000_010)
+        song = SimpleNamespace(video_id="dQw4w9WgXcQ", url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+                               title="A calm song", channel="Someone")
+        play = history.start_play(session, song, "tilted", "calm song", at=1_700_000_011)
+        history.record_feedback(session, song, LIKE, "tilted", "calm song", play_id=play, at=1_700_000_012)
     return home
 
 
@@ -114,6 +119,7 @@ def test_history_only_when_asked_and_another_name(capsys, source_home, tmp_path)
     with History(profile.history_path) as history:
         assert history.recent_songs()[0]["query"] == "calm song"
         assert history.sessions()[0]["mood_seconds"] == 5.0
+        assert [(f.title, f.rating) for f in history.feedback("tilted")] == [("A calm song", LIKE)]
     assert load_model(profile).emotions == ["tilted", "upright"]
 
 
