@@ -21,7 +21,6 @@ import contextlib
 import errno
 import hashlib
 import json
-import logging
 import os
 import re
 import shutil
@@ -44,8 +43,6 @@ from .model import load_model
 from .names import clean_name
 from .profile import DEFAULT_PROFILE, Profile
 from .rows import layout_for_width
-
-log = logging.getLogger(__name__)
 
 FORMAT = "facemood-profile"
 FORMAT_VERSION = 1
@@ -566,7 +563,7 @@ def _move_into_place(staged: dict[str, Path], profile: Profile, existing: dict[s
     half-swapped model) and the new one last; old files the archive does not replace go at the end."""
     model = model_files(profile)
     if META_NAME in existing:
-        existing.pop(META_NAME).unlink()
+        existing[META_NAME].unlink()
     order = [name for name in staged if name not in model] + [name for name in model if name in staged]
     for name in order:
         target = destination(profile, name)

@@ -49,8 +49,9 @@ def test_where_prints_the_folders_in_use(tmp_path):
     lines = dict(line.split(None, 1) for line in shown.out.splitlines()[1:])
     assert lines["home"].startswith(f"{tmp_path}  (--home")
     assert lines["profile"] == "anna"
+    anna_models = tmp_path / "models" / "anna"
     assert (lines["data"], lines["models"], lines["labels"]) == (
-        str(tmp_path / "data" / "anna"), str(tmp_path / "models" / "anna"), str(tmp_path / "models" / "anna" / "labels.npy"))
+        str(tmp_path / "data" / "anna"), str(anna_models), str(anna_models / "labels.npy"))
     assert (lines["bundles"], lines["ui"]) == (str(ROOT / "models"), str(ROOT / "ui"))
     assert shown.out.startswith(f"facemood 0.1.0, run from the checkout {ROOT}")
     from_env = run_tool("facemood", "--where", env={"FACEMOOD_HOME": str(tmp_path)})

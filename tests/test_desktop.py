@@ -17,7 +17,8 @@ from facemood.errors import FacemoodError
 from facemood.resources import ICON
 from tests.conftest import assert_clean_error, run_tool
 
-pytestmark = pytest.mark.skipif(not desktop.sys.platform.startswith("linux"), reason="freedesktop launchers are Linux's")
+pytestmark = pytest.mark.skipif(not desktop.sys.platform.startswith("linux"),
+                                reason="freedesktop launchers are Linux's")
 
 
 def read_entry(path: Path) -> dict[str, str]:
