@@ -35,7 +35,7 @@ if command -v apt-get >/dev/null 2>&1; then
 else
   echo "note: not a Debian-like system; make sure Qt 6's xcb and WebEngine libraries are installed" >&2
 fi
-[ "$mode" = --libraries ] && { echo "the libraries facemood's window needs are installed"; exit 0; }
+[ "$mode" = --libraries ] && { echo "tools/setup.sh --libraries: done"; exit 0; }
 
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
