@@ -16,13 +16,13 @@ import cv2
 import numpy as np
 
 from .errors import FacemoodError
-from .profile import PACKAGE_HOME
 from .quiet import NativeLogMuffler
+from .resources import FACE_BUNDLE, HAND_BUNDLE
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FACE_MODEL = PACKAGE_HOME / "models" / "face_landmarker.task"
-DEFAULT_HAND_MODEL = PACKAGE_HOME / "models" / "hand_landmarker.task"
+DEFAULT_FACE_MODEL = FACE_BUNDLE
+DEFAULT_HAND_MODEL = HAND_BUNDLE
 FACE_POINTS = 478
 HAND_POINTS = 21
 BLENDSHAPES = 52

@@ -1,28 +1,20 @@
 """Where a profile keeps its recordings, model and labels.
 
 The default profile is laid out exactly as the user asked: data/<emotion>.npy, models/, labels.npy at the
-top of the facemood folder. `--user NAME` keeps another person apart: data/NAME/, models/NAME/ (with
-its labels.npy inside).
+top of the facemood home (the checkout, or the user's data folder when installed: see resources.py).
+`--user NAME` keeps another person apart: data/NAME/, models/NAME/ (with its labels.npy inside).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .names import clean_name
+from .resources import default_home
 
-#: The checkout (or install) folder: it holds the shipped MediaPipe bundles in models/.
-PACKAGE_HOME = Path(__file__).resolve().parent.parent
 DEFAULT_PROFILE = "default"
 MODEL_STEM = "mood_model"
-
-
-def default_home() -> Path:
-    """The folder holding data/, models/ and labels.npy: $FACEMOOD_HOME, else this checkout."""
-    env = os.environ.get("FACEMOOD_HOME")
-    return Path(env).expanduser() if env else PACKAGE_HOME
 
 
 @dataclass(frozen=True)
@@ -56,9 +48,6 @@ class Profile:
     @property
     def is_default(self) -> bool:
         return self.name == DEFAULT_PROFILE
-
-    def has_model(self) -> bool:
-        return self.weights_path.exists() and self.meta_path.exists()
 
 
 def resolve_profile(user: str | None = None, home: Path | None = None) -> Profile:

@@ -12,13 +12,13 @@ import dataclasses
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .profile import PACKAGE_HOME, Profile
+from .profile import Profile
+from .resources import tool_command
 
 # Enough of stderr to find train.py's one-line error after any warnings; older lines are dropped.
 STDERR_TAIL_LINES = 50
@@ -35,7 +35,7 @@ class TrainingStatus:
 
 def train_command(profile: Profile, home: Path | None) -> list[str]:
     """train.py for `profile`, reporting progress as JSON lines."""
-    command = [sys.executable, str(PACKAGE_HOME / "train.py"), "--json"]
+    command = [*tool_command("train"), "--json"]
     if not profile.is_default:
         command += ["--user", profile.name]
     if home is not None:

@@ -35,7 +35,8 @@ from .live_session import LiveOptions, LiveSession
 from .mood_journal import MoodJournal
 from .page_view import PageView
 from .preview import Preview
-from .profile import PACKAGE_HOME, Profile
+from .profile import Profile
+from .resources import UI_DIR
 from .recommend import Recommender
 from .songs import Songs
 from .stream import JpegBuffer, LoopbackServer
@@ -43,7 +44,6 @@ from .takes import Takes
 from .training_job import TrainingJob, train_command
 
 log = logging.getLogger(__name__)
-UI_DIR = PACKAGE_HOME / "ui"
 _OFFSCREEN_PLATFORMS = {"offscreen", "minimal", "vnc", "eglfs", "linuxfb", "wayland", "xcb"}
 
 

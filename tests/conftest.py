@@ -33,11 +33,12 @@ class Result:
 
 
 def run_tool(script: str, *args: str, timeout: float = 180, env: dict | None = None) -> Result:
-    """Run collect.py / train.py / infer.py as a user would, in a fresh interpreter."""
+    """Run collect.py / train.py / infer.py (or "facemood", the command) as a user would, in a fresh interpreter."""
     # No display unless a test asks for one: the tools must then fall back to no preview by themselves.
     full_env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, str(ROOT / script), *map(str, args)], capture_output=True, text=True,
+    command = ["-m", "facemood"] if script == "facemood" else [str(ROOT / script)]
+    proc = subprocess.run([sys.executable, *command, *map(str, args)], capture_output=True, text=True,
                           timeout=timeout, env=full_env, cwd=ROOT)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -11,7 +11,8 @@ import time
 import numpy as np
 
 from facemood.active_profile import ActiveProfile
-from facemood.profile import PACKAGE_HOME, resolve_profile
+from facemood.profile import resolve_profile
+from facemood.resources import tool_command
 from facemood.training_job import TrainingJob, error_line, train_command
 
 PIPE_BUFFER = 65536  # Linux's default; the flood below is many times that
@@ -29,11 +30,11 @@ def child(code: str) -> list[str]:
     return [sys.executable, "-c", textwrap.dedent(code)]
 
 
-def test_train_command_runs_train_py_for_the_profile():
+def test_train_command_runs_train_py_for_the_profile(tmp_path):
     default = resolve_profile(None, None)
-    assert train_command(default, None) == [sys.executable, str(PACKAGE_HOME / "train.py"), "--json"]
-    anna = resolve_profile("anna", PACKAGE_HOME)
-    assert train_command(anna, PACKAGE_HOME)[-4:] == ["--user", "anna", "--home", str(PACKAGE_HOME)]
+    assert train_command(default, None) == [*tool_command("train"), "--json"]
+    anna = resolve_profile("anna", tmp_path)
+    assert train_command(anna, tmp_path)[-4:] == ["--user", "anna", "--home", str(tmp_path)]
 
 
 def test_stderr_larger_than_a_pipe_buffer_stalls_nothing(home):

@@ -17,22 +17,19 @@ from ..profile import resolve_profile
 from ..recording import TakeRecorder, check_can_record
 from ..rows import BLENDSHAPES, CLASSIC
 from ..sources import open_source
-from .common import (StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, has_display, run,
-                     setup_logging)
+from .common import (StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, has_display, new_parser,
+                     run, setup_logging)
 
 log = logging.getLogger("facemood.collect")
 LAYOUT_CHOICES = {"blendshapes": BLENDSHAPES, "classic": CLASSIC}
 WINDOW = "facemood - recording (Esc or q to stop)"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="collect.py",
-        description="Record one emotion: each frame with a face becomes one row of landmark numbers in "
-                    "data/EMOTION.npy. A second take adds to the first.",
-        epilog="examples:\n  python collect.py happy\n  python collect.py \"rock\" --frames 300 --user anna\n"
-               "  python collect.py sad --source clip.mp4 --no-preview",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser(prog: str = "collect.py") -> argparse.ArgumentParser:
+    parser = new_parser(
+        prog, "Record one emotion: each frame with a face becomes one row of landmark numbers in "
+              "data/EMOTION.npy. A second take adds to the first.",
+        ["happy", '"rock" --frames 300 --user anna', "sad --source clip.mp4 --no-preview"])
     parser.add_argument("emotion", help="the emotion's name, your words: happy, sad, rock, greeting ...")
     add_source_flags(parser)
     parser.add_argument("--frames", type=int, default=200, metavar="N",
@@ -48,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "collect.py") -> int:
+    args = build_parser(prog).parse_args(argv)
     setup_logging(args.verbose)
     if args.frames < 1:
         raise FacemoodError(f"--frames {args.frames}: record at least 1 frame")

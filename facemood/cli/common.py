@@ -1,12 +1,18 @@
-"""What the three command-line tools share: flags, logging, and turning errors into one line + exit 2."""
+"""What the command-line tools share: parsers, flags, logging, and turning errors into one line + exit 2.
+
+Each tool runs as a script from a checkout (`python collect.py`, prog "collect.py") and as a command of
+the installed app (`facemood collect`, prog "facemood collect"); `prog` decides how help and errors read.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import shutil
 import signal
 import sys
+import textwrap
 from pathlib import Path
 from collections.abc import Callable
 
@@ -15,21 +21,38 @@ from ..errors import FacemoodError
 EXIT_INTERRUPTED = 130
 
 
-def add_profile_flags(parser: argparse.ArgumentParser) -> None:
+def new_parser(prog: str, description: str, examples: list[str]) -> argparse.ArgumentParser:
+    """A tool's parser whose examples read as the user types them: `python collect.py happy` or
+    `facemood collect happy`, after `prog`."""
+    command = f"python {prog}" if prog.endswith(".py") else prog
+    epilog = "examples:\n" + "\n".join(f"  {command} {example}".rstrip() for example in examples)
+    return argparse.ArgumentParser(prog=prog, description=textwrap.fill(description, _help_width()), epilog=epilog,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _help_width() -> int:
+    """The width argparse wraps option help to (it keeps raw descriptions as they are)."""
+    return max(40, shutil.get_terminal_size().columns - 2)
+
+
+def add_profile_flags(parser: argparse.ArgumentParser, user_help: str | None = None) -> None:
     parser.add_argument("--user", metavar="NAME",
-                        help="keep a separate profile: data/NAME/ and models/NAME/ (default: the default profile, "
-                             "data/ and models/)")
+                        help=user_help or "keep a separate profile: data/NAME/ and models/NAME/ (default: the "
+                                          "default profile, data/ and models/)")
     parser.add_argument("--home", metavar="DIR", type=Path,
-                        help="folder holding data/, models/ and labels.npy (default: $FACEMOOD_HOME or this checkout)")
+                        help="folder holding data/, models/ and labels.npy (default: $FACEMOOD_HOME, else this "
+                             "checkout, or your user data folder when installed; `facemood --where` shows it)")
 
 
 def add_source_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", default="0", metavar="SRC",
                         help="camera index, video file, image file or folder of images (default: camera 0)")
     parser.add_argument("--face-model", metavar="TASK", type=Path,
-                        help="MediaPipe face landmarker bundle (default: models/face_landmarker.task)")
+                        help="MediaPipe face landmarker bundle (default: the face_landmarker.task shipped with "
+                             "facemood)")
     parser.add_argument("--hand-model", metavar="TASK", type=Path,
-                        help="MediaPipe hand landmarker bundle (default: models/hand_landmarker.task)")
+                        help="MediaPipe hand landmarker bundle (default: the hand_landmarker.task shipped with "
+                             "facemood)")
 
 
 def add_logging_flags(parser: argparse.ArgumentParser) -> None:
@@ -91,13 +114,13 @@ def _terminate(signum, frame):  # pragma: no cover - exercised by the CLI tests 
     raise KeyboardInterrupt
 
 
-def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None) -> int:
-    """Run a tool's main(): FacemoodError or OSError -> 'error: ...' and exit 2; Ctrl-C or SIGTERM -> 130.
+def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None, prog: str | None = None) -> int:
+    """Run a tool's main(): FacemoodError or OSError -> 'PROG: error: ...' and exit 2; Ctrl-C or SIGTERM -> 130.
 
     The tools save what they have recorded before these reach here.
     """
     signal.signal(signal.SIGTERM, _terminate)
-    prog = Path(sys.argv[0]).name or "facemood"
+    prog = prog or Path(sys.argv[0]).name or "facemood"
     try:
         return main(argv)
     except FacemoodError as exc:

@@ -10,21 +10,26 @@ from ..errors import FacemoodError
 from ..landmarks import LandmarkDetector
 from ..live import Recogniser, load_classifier
 from ..profile import resolve_profile
+from ..resources import tool_hint
 from ..sources import open_source
-from .common import StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, run, setup_logging
+from .common import (StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, new_parser, run,
+                     setup_logging)
 
 log = logging.getLogger("facemood.infer")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="infer.py",
-        description="Recognise your mood frame by frame. Opens the facemood window; with --no-window, prints "
-                    "one line per frame (time, mood, confidence). Before you train, the built-in default "
-                    "moods (happy, sad, angry, surprised, neutral) are read from the face.",
-        epilog="examples:\n  python infer.py\n  python infer.py --source clip.mp4 --no-window --every 1\n"
-               "  python infer.py --user anna --threshold 0.7",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser(prog: str = "infer.py") -> argparse.ArgumentParser:
+    parser = new_parser(
+        prog, "Recognise your mood frame by frame. Opens the facemood window; with --no-window, prints "
+              "one line per frame (time, mood, confidence). Before you train, the built-in default "
+              "moods (happy, sad, angry, surprised, neutral) are read from the face.",
+        ["", "--source clip.mp4 --no-window --every 1", "--user anna --threshold 0.7"])
+    add_infer_flags(parser)
+    return parser
+
+
+def add_infer_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags of the window and of --no-window (the facemood command takes them too)."""
     add_source_flags(parser)
     parser.add_argument("--no-window", action="store_true", help="print moods to stdout instead of opening the window")
     parser.add_argument("--every", type=float, default=0.0, metavar="SECONDS",
@@ -37,7 +42,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="use the built-in default moods even if a trained model exists")
     add_profile_flags(parser)
     add_logging_flags(parser)
-    return parser
 
 
 def check_args(args) -> None:
@@ -53,7 +57,8 @@ def describe(classifier, profile, forced: bool = False) -> str:
     if classifier.is_default and forced:
         return f"built-in default moods ({', '.join(classifier.emotions)}), as asked with --default-moods"
     if classifier.is_default:
-        hint = "record with collect.py and run train.py" + ("" if profile.is_default else f" --user {profile.name}")
+        hint = (f"record with {tool_hint('collect')} and run {tool_hint('train')}"
+                + ("" if profile.is_default else f" --user {profile.name}"))
         return f"built-in default moods ({', '.join(classifier.emotions)}), no trained model yet: {hint}"
     meta = classifier.model.meta
     accuracy = meta.get("heldout_accuracy")
@@ -62,9 +67,14 @@ def describe(classifier, profile, forced: bool = False) -> str:
             f"{acc}, trained {meta.get('trained_at', '?')})")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "infer.py") -> int:
+    args = build_parser(prog).parse_args(argv)
     setup_logging(args.verbose)
+    return recognise(args)
+
+
+def recognise(args: argparse.Namespace) -> int:
+    """Open the window, or with --no-window print one mood per frame; `args` from add_infer_flags."""
     check_args(args)
     profile = resolve_profile(args.user, args.home)
     if not args.no_window:

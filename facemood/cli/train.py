@@ -12,20 +12,17 @@ from pathlib import Path
 from ..dataset import load_dataset
 from ..errors import FacemoodError
 from ..profile import resolve_profile
-from .common import add_logging_flags, add_profile_flags, run, setup_logging
+from .common import add_logging_flags, add_profile_flags, new_parser, run, setup_logging
 
 log = logging.getLogger("facemood.train")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="train.py",
-        description="Train a small network on every data/<emotion>.npy of the profile (recordings of the "
-                    "classic tutorial scripts train as-is). The last 20% of each emotion is held out to "
-                    "report accuracy; the model is then refitted on all rows and saved to models/.",
-        epilog="examples:\n  python train.py\n  python train.py --user anna\n"
-               "  python train.py --data ~/old-tutorial-folder",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
+    parser = new_parser(
+        prog, "Train a small network on every data/<emotion>.npy of the profile (recordings of the "
+              "classic tutorial scripts train as-is). The last 20% of each emotion is held out to "
+              "report accuracy; the model is then refitted on all rows and saved to models/.",
+        ["", "--user anna", "--data ~/old-tutorial-folder"])
     add_profile_flags(parser)
     parser.add_argument("--data", action="append", type=Path, default=[], metavar="DIR",
                         help="also read the <emotion>.npy files in DIR (repeatable)")
@@ -68,8 +65,8 @@ def _json_line(stage: str, fraction: float | None = None, **extra) -> None:
     print(json.dumps({"stage": stage, "fraction": fraction, **extra}, ensure_ascii=False), flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "train.py") -> int:
+    args = build_parser(prog).parse_args(argv)
     setup_logging(args.verbose)
     profile = resolve_profile(args.user, args.home)
     dataset = load_dataset(_folders(profile, args.data))
