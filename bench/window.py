@@ -224,9 +224,9 @@ def read_status(path: Path) -> dict:
 class Window:
     """The window's process, launched through the probe, and what the probe reports."""
 
-    def __init__(self, video: Path, home: Path, display: str, tmp: Path):
+    def __init__(self, video: Path, home: Path, display: str, tmp: Path, extra_env: dict[str, str]):
         self.status, self.control, self.log = tmp / "status.json", tmp / "control.txt", tmp / "window.log"
-        env = {**os.environ, "DISPLAY": display}
+        env = {**os.environ, **extra_env, "DISPLAY": display}
         env.pop("WAYLAND_DISPLAY", None)
         self.launched = time.monotonic()
         with self.log.open("w") as log:
@@ -332,7 +332,7 @@ def run_once(video: Path, args, tmp: Path) -> dict:
     home = tmp / "home"
     home.mkdir()
     with Xvfb() as xvfb:
-        window = Window(video, home, xvfb.display, tmp)
+        window = Window(video, home, xvfb.display, tmp, dict(args.env))
         try:
             first = window.wait_for("first_mood_at", FIRST_MOOD_TIMEOUT_S, "its first mood")
             if first is None:
@@ -428,8 +428,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=3, metavar="N", help="launches per video (default 3)")
     parser.add_argument("--hide-with", choices=("hide", "minimize"), default="hide",
                         help="how to take the window out of sight (default hide; minimize needs a window manager)")
+    parser.add_argument("--env", action="append", default=[], type=env_setting, metavar="NAME=VALUE",
+                        help="run the window with this environment variable set, to compare settings (repeatable), "
+                             "e.g. QTWEBENGINE_CHROMIUM_FLAGS=--disable-gpu")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write every number to OUT as JSON")
     return parser
+
+
+def env_setting(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: give NAME=VALUE")
+    return name, value
 
 
 def check_args(args) -> None:
@@ -450,9 +460,10 @@ def main(argv: list[str] | None = None) -> int:
     check_args(args)
     load = os.getloadavg()[0]
     report = {"seconds": args.seconds, "repeats": args.repeats, "cores": os.cpu_count(), "load_average_at_start": load,
-              "videos": {}}
+              "env": dict(args.env), "videos": {}}
     print(f"facemood window: {args.seconds:g} s per phase, median of {args.repeats} launches; "
-          f"{os.cpu_count()} cores, load average {load:.1f} at start")
+          f"{os.cpu_count()} cores, load average {load:.1f} at start"
+          + "".join(f"; {name}={value}" for name, value in args.env))
     with tempfile.TemporaryDirectory(prefix="facemood-window-") as tmp:
         tmp = Path(tmp)
         videos = {args.source.name: args.source} if args.source else {v: make_video(v, tmp) for v in args.videos}
