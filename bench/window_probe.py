@@ -9,7 +9,7 @@ Counts, from inside the window's process, without touching facemood's code:
     what the page receives, so what it can show (TCP flow control keeps the sender within a few frames
     of what the page reads);
   - page calls: js_api answers pywebview sends back to the page, per function; for `state`, how many
-    carried something new, and when the first one carried a real mood;
+    carried a new mood (label and confidence), and when the first one carried a real mood;
   - Python thread names by native id, so the benchmark can name the threads it measures in /proc.
 Every 0.25 s it writes them to STATUS (JSON, replaced atomically). It reads commands from CONTROL, one a
 line: "hide", "show", "minimize", "restore" call that pywebview window method, then record the page's
@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 JPEG_START = b"\xff\xd8\xff"
 ANSWER = re.compile(r'_returnValuesCallbacks\["([^"]+)"\]')
 MOOD = re.compile(r'"mood": "([^"]*)"')
+CONFIDENCE = re.compile(r'"confidence": ([-+.e\d]+)')
 NOT_A_MOOD = {"", "no face", "unsure"}
 # Each picture on the page: its size on screen (CSS pixels times devicePixelRatio) and the image's own.
 IMAGES_JS = ("[...document.images].filter(i => i.naturalWidth).map(i => ({shown: [Math.round(i.clientWidth * "
@@ -101,9 +102,13 @@ class Probe:
             self.answers[name] += 1
             if name != "state":
                 return
-            if script != self.last_state:  # new data (a frame, a mood, fps) since the last answer
+            # A new mood since the last answer: its label and confidence (every computed mood has a
+            # confidence of its own); the whole answer if it has neither.
+            found = [m.group(0) for m in (MOOD.search(script), CONFIDENCE.search(script)) if m]
+            key = "".join(found) if found else script
+            if key != self.last_state:
                 self.state_updates += 1
-                self.last_state = script
+                self.last_state = key
             if self.first_mood_on_page_at is None and self.first_mood_at is not None:
                 mood = MOOD.search(script)
                 if mood and mood.group(1) not in NOT_A_MOOD:
