@@ -46,6 +46,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.targets import judge, row_texts
 from facemood.cli.common import run
 from facemood.errors import FacemoodError
 
@@ -372,11 +373,7 @@ def summarise(runs: list[dict]) -> dict[str, dict]:
         values = [v for v in values if v is not None]
         if not values:
             continue
-        median = float(np.median(values))
-        ok = None if target is None else (median <= target if kind == "max" else median >= target)
-        out[f"{phase}.{key}"] = {"what": what, "unit": unit, "median": median, "min": float(min(values)),
-                                 "max": float(max(values)), "n": len(values), "target": target,
-                                 "target_kind": kind or None, "ok": ok}
+        out[f"{phase}.{key}"] = judge(what, unit, values, target, kind)
     return out
 
 
@@ -388,9 +385,7 @@ def print_table(name: str, numbers: dict[str, dict], runs: list[dict]) -> None:
     print(f"\n{name}")
     print(f"  {'what':<42} {'median':>7}      {'min-max':>11}  {'target':<11} ok?")
     for r in numbers.values():
-        target = "" if r["target"] is None else f"{'<=' if r['target_kind'] == 'max' else '>='} {r['target']:g} {r['unit']}"
-        verdict = "" if r["ok"] is None else ("ok" if r["ok"] else "MISSED")
-        low_high = f"{fmt(r['min'])}-{fmt(r['max'])}"
+        low_high, target, verdict = row_texts(r, fmt)
         print(f"  {r['what']:<42} {fmt(r['median']):>7} {r['unit']:<4} {low_high:>11}  {target:<11} {verdict}")
     for phase in ("visible", "hidden"):
         threads = median_dict([run[phase]["cpu_by_thread"] for run in runs])
