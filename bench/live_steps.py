@@ -94,8 +94,8 @@ def measure(video: Path, repeats: int) -> tuple[dict[str, float], dict]:
         facts["frames with a face"] = sum(lm.has_face for lm in landmarks)
         facts["frames with a hand"] = sum(lm.left_hand is not None or lm.right_hand is not None for lm in landmarks)
         classifier, smoother = DefaultMoods(), MoodSmoother(DefaultMoods.emotions)
-        add("classify + smooth (default moods)",
-            cpu_ms_per_frame(lambda i: smoother.update(classifier.predict(landmarks[i]), i / 30), list(range(len(rgb)))))
+        add("classify + smooth (default moods)", cpu_ms_per_frame(
+            lambda i: smoother.update(classifier.predict(landmarks[i]), i / 30), list(range(len(rgb)))))
         views = [cv2.cvtColor(image, cv2.COLOR_RGB2BGR) for image in rgb]
         add("preview: RGB->BGR", cpu_ms_per_frame(lambda image: cv2.cvtColor(image, cv2.COLOR_RGB2BGR), rgb))
         add("preview: draw landmarks",
@@ -104,7 +104,8 @@ def measure(video: Path, repeats: int) -> tuple[dict[str, float], dict]:
         encode = [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
         add("preview: JPEG 640x480", cpu_ms_per_frame(lambda v: cv2.imencode(".jpg", v, encode), views))
         small = [cv2.resize(v, (480, 360), interpolation=cv2.INTER_AREA) for v in views]
-        add("preview: JPEG 480x360 (for comparison)", cpu_ms_per_frame(lambda v: cv2.imencode(".jpg", v, encode), small))
+        add("preview: JPEG 480x360 (for comparison)",
+            cpu_ms_per_frame(lambda v: cv2.imencode(".jpg", v, encode), small))
         add("preview: resize to 480x360", cpu_ms_per_frame(
             lambda v: cv2.resize(v, (480, 360), interpolation=cv2.INTER_AREA), views))
         facts["JPEG 640x480 KB"] = float(np.mean([len(cv2.imencode(".jpg", v, encode)[1]) for v in views])) / 1024

@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -49,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from bench.targets import judge, row_texts
 from facemood.cli.common import run
 from facemood.errors import FacemoodError
+from tests.xvfb import start_xvfb, stop_xvfb
 
 PROBE = Path(__file__).resolve().parent / "window_probe.py"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -162,9 +162,9 @@ class TreeMeter:
             self.first.setdefault(pid, stat[2] if starting else 0)
             self.last[pid], self.labels[pid] = stat[2], label
 
-    def measure(self, seconds: float) -> tuple[dict[str, float], dict[str, float], dict[str, float], float]:
-        """Sample for `seconds`: (CPU % per process label, per thread group of the root, of `others`,
-        wall seconds)."""
+    def measure(self, seconds: float) -> tuple[dict[str, float], dict[int, tuple[str, float]], dict[str, float], float]:
+        """Sample for `seconds`: (CPU % per process label, {thread id: (name, CPU %)} of the root's threads,
+        CPU % of each of `others`, wall seconds)."""
         self.sample(starting=True)
         threads_before = thread_ticks(self.root)
         others_before = {name: (read_stat(f"/proc/{pid}/stat") or ("", 0, 0))[2] for name, pid in self.others.items()}
@@ -183,12 +183,9 @@ class TreeMeter:
         per_process: dict[str, float] = {}
         for pid, label in self.labels.items():
             per_process[label] = per_process.get(label, 0.0) + percent(self.last[pid] - self.first[pid])
-        threads = {tid: (name, ticks - threads_before.get(tid, (name, 0))[1]) for tid, (name, ticks) in threads_after.items()}
-        return per_process, threads_percent(threads, percent), {n: percent(t) for n, t in others.items()}, wall
-
-
-def threads_percent(threads: dict[int, tuple[str, int]], percent) -> dict[int, tuple[str, float]]:
-    return {tid: (name, percent(ticks)) for tid, (name, ticks) in threads.items() if ticks > 0}
+        threads = {tid: (name, percent(ticks - threads_before.get(tid, (name, 0))[1]))
+                   for tid, (name, ticks) in threads_after.items()}
+        return per_process, threads, {n: percent(t) for n, t in others.items()}, wall
 
 
 # --- one launch of the window ------------------------------------------------------------------------
@@ -197,24 +194,14 @@ class Xvfb:
     """A private virtual screen for one launch."""
 
     def __enter__(self) -> "Xvfb":
-        xvfb = shutil.which("Xvfb")
-        if xvfb is None:
-            raise FacemoodError("Xvfb is not installed: run `bash tools/setup.sh --test` (Debian package xvfb)")
-        read_fd, write_fd = os.pipe()
-        self.proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", "1400x950x24", "-nolisten",
-                                      "tcp"], pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(write_fd)
-        with os.fdopen(read_fd) as reader:
-            number = reader.readline().strip()
-        if not number:
-            self.proc.kill()
-            raise FacemoodError("Xvfb did not start")
-        self.display = f":{number}"
+        try:
+            self.proc, self.display = start_xvfb()
+        except RuntimeError as exc:
+            raise FacemoodError(str(exc)) from None
         return self
 
     def __exit__(self, *exc) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        stop_xvfb(self.proc)
 
 
 def read_status(path: Path) -> dict:
@@ -392,9 +379,9 @@ def print_table(name: str, numbers: dict[str, dict], runs: list[dict]) -> None:
         top = ", ".join(f"{group} {pct:.0f}%" for group, pct in list(threads.items())[:8] if pct >= 0.5)
         print(f"  {phase}: python threads (median %): {top}")
     print(f"  pictures on the page (shown px, image px): {runs[-1].get('page_images')}")
+    calls = median_dict([run["visible"]["page_calls_per_s"] for run in runs])
     print(f"  page visibility when hidden: {sorted({run['visibility_hidden'] for run in runs})}; "
-          f"calls from the page per s (shown): "
-          + ", ".join(f"{k} {v:.1f}" for k, v in median_dict([run['visible']['page_calls_per_s'] for run in runs]).items()))
+          "calls from the page per s (shown): " + ", ".join(f"{k} {v:.1f}" for k, v in calls.items()))
 
 
 def median_dict(dicts: list[dict[str, float]]) -> dict[str, float]:
