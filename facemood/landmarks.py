@@ -137,9 +137,6 @@ class Pacer:
         self._last_ms = timestamp_ms
         return True
 
-    def reset(self) -> None:
-        self._last_ms = self._next_ms = None
-
 
 def _check_bundle(path: Path, flag: str) -> Path:
     path = Path(path).expanduser()

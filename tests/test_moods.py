@@ -67,9 +67,9 @@ def test_time_going_back_starts_afresh():
     assert smoother.update(np.array([0.0, 1.0]), 0.0).label == "b"  # the same instant: the newer replaces
 
 
-def moods_at(rate: int, window_s: float, steps: list[tuple[float, np.ndarray | None]], every_s: float = 0.2):
-    """Smooth a signal that holds steps[i] for 0.2 s each, seen `rate` times a second at a camera's
-    timestamps (whole milliseconds); the moods at each common instant (every 0.2 s)."""
+def moods_at(rate: int, window_s: float, steps: list[np.ndarray | None]) -> dict:
+    """Smooth a signal that holds steps[i] for 0.2 s each (None: no face), seen `rate` times a second at
+    a camera's timestamps (whole milliseconds); {ms: mood} at each instant all rates see (every 0.2 s)."""
     smoother = MoodSmoother(["happy", "sad", "angry"], window_s=window_s, threshold=0.6)
     out = {}
     for frame in range(int(len(steps) * 0.2 * rate)):
