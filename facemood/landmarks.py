@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import types
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,24 +32,31 @@ BLENDSHAPES = 52
 _MUFFLED_FRAMES = 30
 
 
-def import_mediapipe():
-    """Import mediapipe without letting it import TensorFlow.
+# What mediapipe.tasks imports for things facemood never uses, each slow to import: TensorFlow for its
+# API docs (~2.5 s and ~500 MB when installed), matplotlib for its plotting helpers and sounddevice for
+# audio capture (~0.7 s and ~40 MB together, most of the time to the first mood). None makes an import
+# fail, which mediapipe expects of the optional TensorFlow and sounddevice; its drawing helpers import
+# pyplot without a fallback, so they get an empty stand-in (facemood draws with OpenCV, see overlay.py).
+_NOT_NEEDED = {"tensorflow": None, "sounddevice": None,
+               "matplotlib": types.ModuleType("matplotlib"), "matplotlib.pyplot": types.ModuleType("matplotlib.pyplot")}
 
-    mediapipe.tasks imports `tensorflow.tools.docs` when TensorFlow is installed (only for its API docs),
-    which costs ~2.5 s and ~500 MB. Inference must start fast, so we hide TensorFlow for that one import;
-    training in the same process can still import it afterwards.
+
+def import_mediapipe():
+    """Import mediapipe without what it imports for features we do not use (see _NOT_NEEDED).
+
+    Each is hidden only for this one import, and only when nothing imported it before: training in the
+    same process can still import TensorFlow afterwards, and a program that uses matplotlib keeps it.
     """
     if "mediapipe.tasks.python.vision" in sys.modules:
         return sys.modules["mediapipe"]
-    hidden = "tensorflow" not in sys.modules
-    if hidden:
-        sys.modules["tensorflow"] = None  # makes `import tensorflow` raise ModuleNotFoundError
+    hidden = [name for name in _NOT_NEEDED if name.split(".")[0] not in sys.modules]
+    sys.modules.update({name: _NOT_NEEDED[name] for name in hidden})
     try:
         import mediapipe
         import mediapipe.tasks.python.vision  # noqa: F401
     finally:
-        if hidden:
-            del sys.modules["tensorflow"]
+        for name in hidden:
+            del sys.modules[name]
     return mediapipe
 
 
