@@ -70,6 +70,9 @@ class Landmarks:
     right_hand: np.ndarray | None
     width: int
     height: int
+    # False when the hand model did not look at this frame (see LandmarkDetector's hand_search_ms, or a
+    # detector without hands): no hand is known, which is not the same as no hand in view.
+    hands_checked: bool = True
 
     @property
     def has_face(self) -> bool:
@@ -166,10 +169,16 @@ class LandmarkDetector:
     has been seen for that many milliseconds of video, it gets a frame only every `hand_search_ms`.
     A hand found is tracked on every frame again. 0 (the default) runs it on every frame, as recording
     needs: a take must not miss a hand for the first frames it is in view.
+
+    `hand_track_every` (VIDEO mode only) halves the hand model's cost or more while it tracks a hand:
+    with num_hands=2 and one hand in view it also runs the palm detector on every frame, looking for the
+    second. It then gets only every Nth frame; the frames between carry its last hands, marked
+    `hands_checked` False. 1 (the default) gives it every frame.
     """
 
     def __init__(self, face_model: Path | str | None = None, hand_model: Path | str | None = None, *,
-                 video: bool = True, hands: bool = True, quiet: bool = True, hand_search_ms: float = 0):
+                 video: bool = True, hands: bool = True, quiet: bool = True, hand_search_ms: float = 0,
+                 hand_track_every: int = 1):
         face_path = _check_bundle(face_model or DEFAULT_FACE_MODEL, "--face-model")
         hand_path = _check_bundle(hand_model or DEFAULT_HAND_MODEL, "--hand-model") if hands else None
         mp = import_mediapipe()
@@ -184,6 +193,9 @@ class LandmarkDetector:
         self._hand_search = Pacer()
         self._hand_seen_ms: float | None = None
         self.hand_search_ms = hand_search_ms
+        self.hand_track_every = hand_track_every
+        self._tracked = None  # the hand model's last result, while it holds a hand
+        self._frames_carried = 0
         self._muffler = NativeLogMuffler(quiet)
         mode = vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE
         self._muffler.start()
@@ -228,9 +240,16 @@ class LandmarkDetector:
         self._frames_seen += 1
         if self._frames_seen >= _MUFFLED_FRAMES or (face.face_landmarks and self._frames_seen > 1):
             self._muffler.stop()
-        if hands is not None and hands.hand_landmarks:
-            self._hand_seen_ms = timestamp_ms
-        return self._to_landmarks(face, hands, rgb.shape[1], rgb.shape[0])
+        checked = hands is not None
+        if self.video and checked:
+            self._tracked = hands if hands.hand_landmarks else None
+            self._frames_carried = 0
+            if hands.hand_landmarks:
+                self._hand_seen_ms = timestamp_ms
+        elif self._tracked is not None:
+            hands = self._tracked
+            self._frames_carried += 1
+        return self._to_landmarks(face, hands, rgb.shape[1], rgb.shape[0], checked)
 
     @property
     def hand_search_ms(self) -> float:
@@ -242,15 +261,28 @@ class LandmarkDetector:
         self._hand_search_ms = max(0.0, float(value))
         self._hand_search.per_second = 1000.0 / self._hand_search_ms if self._hand_search_ms else None
 
+    @property
+    def hand_track_every(self) -> int:
+        return self._hand_track_every
+
+    @hand_track_every.setter
+    def hand_track_every(self, value: int) -> None:
+        """May change while running (e.g. every frame while a take records)."""
+        if int(value) < 1:
+            raise ValueError(f"hand_track_every must be 1 or more, not {value}")
+        self._hand_track_every = int(value)
+
     def _hands_due(self, timestamp_ms: int) -> bool:
-        """Whether the hand model gets this frame (see hand_search_ms). A frame it does not get carries the
-        last hand result, which was "no hand": a hand seen lately always gets the frame."""
+        """Whether the hand model gets this frame. Tracking a hand: every hand_track_every-th frame. Else see
+        hand_search_ms: a frame it does not get has no hand known, and a hand seen lately gets every frame."""
+        if self._tracked is not None:
+            return self._frames_carried + 1 >= self._hand_track_every
         seen_lately = (self._hand_seen_ms is not None
                        and 0 <= timestamp_ms - self._hand_seen_ms < self._hand_search_ms)
         return self._hand_search.take(timestamp_ms, force=seen_lately)
 
     @staticmethod
-    def _to_landmarks(face, hands, width: int, height: int) -> Landmarks:
+    def _to_landmarks(face, hands, width: int, height: int, hands_checked: bool) -> Landmarks:
         face_points = blendshapes = None
         if face.face_landmarks:
             face_points = np.array([(p.x, p.y, p.z) for p in face.face_landmarks[0]], dtype=np.float32)
@@ -262,7 +294,7 @@ class LandmarkDetector:
                 xyz = np.array([(p.x, p.y, p.z) for p in points], dtype=np.float32)
                 found.append((labels[0].category_name, labels[0].score, xyz))
         left, right = hand_slots(found)
-        return Landmarks(face_points, blendshapes, left, right, width, height)
+        return Landmarks(face_points, blendshapes, left, right, width, height, hands_checked)
 
     def close(self) -> None:
         self._muffler.stop()

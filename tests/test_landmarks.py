@@ -166,3 +166,28 @@ def test_a_hand_is_found_soon_after_it_appears_then_tracked_on_every_frame():
     for a, b in zip(every[first:], paced[first:]):  # the same hand in the same slot, within 2% of the frame
         assert (a.left_hand is None, a.right_hand is None) == (b.left_hand is None, b.right_hand is None)
         assert np.abs(hand_points(a) - hand_points(b)).max() < 0.02
+
+
+def test_a_tracked_hand_can_be_given_every_other_frame_the_frames_between_carry_it():
+    frames = [media.hand_frame(i) for i in range(30)]
+    every, _ = detect_video(frames)
+    paced, calls = detect_video(frames, hand_track_every=2)
+    assert calls == [int(i * 1000 / 30) for i in range(0, 30, 2)]  # found on the first frame, then every other
+    assert [lm.hands_checked for lm in paced] == [i % 2 == 0 for i in range(30)]
+    assert all(lm.hands_checked for lm in every) and all(has_hand(lm) for lm in every + paced)
+    for i in range(1, 30, 2):  # a frame between carries the hand of the frame before, as it was
+        assert np.array_equal(hand_points(paced[i]), hand_points(paced[i - 1]))
+        assert (paced[i].left_hand is None) == (paced[i - 1].left_hand is None)
+    # A carried hand is 1/30 s old: as close as the next frame's (x, y), within 2% of the frame. (Not on the
+    # second frame, where tracking first refines what the palm detector found.)
+    for a, b in zip(every[2:], paced[2:]):
+        assert np.abs(hand_points(a)[:, :2] - hand_points(b)[:, :2]).max() < 0.02
+
+
+def test_without_a_hand_nothing_is_carried_and_hand_track_every_must_be_positive():
+    frames = [media.hand_frame(i) for i in range(4)] + media.moving_frames(4)
+    paced, calls = detect_video(frames, hand_track_every=2)
+    assert [has_hand(lm) for lm in paced] == [True] * 4 + [False] * 4
+    assert len(calls) == 2 + 4  # once the hand has gone, the model looks at every frame again
+    with pytest.raises(ValueError, match="1 or more"):
+        LandmarkDetector(video=True, hands=False, hand_track_every=0)
