@@ -77,8 +77,17 @@ class Takes:
             self._target = frames if frames and frames > 0 else None
             self._last = None
 
+    @property
+    def active(self) -> bool:
+        """Whether a take is recording (cheap enough to ask every frame)."""
+        return self._take is not None
+
     def on_reading(self, reading: Reading) -> None:
-        """A live-session consumer: one frame into the take in progress, if any."""
+        """A live-session consumer: one frame into the take in progress, if any. Only frames analysed in
+        full become rows: not one carrying an earlier frame's landmarks (a duplicate row), nor one the hand
+        model skipped (a hand in view would be missing from the row)."""
+        if not (reading.fresh and reading.landmarks.hands_checked):
+            return
         with self._lock:
             if self._take is None:
                 return

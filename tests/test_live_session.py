@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from facemood.errors import FacemoodError
-from facemood.live_session import LiveOptions, LiveSession, LiveState, smoothed_fps
+from facemood.live_session import FULL, HIDDEN, SHOWN, LiveOptions, LiveSession, LiveState, pace_for, smoothed_fps
 from facemood.moods import DefaultMoods
 from tests.conftest import wait_for
 
@@ -94,4 +94,52 @@ def test_frames_per_second_follow_the_last_ten_frames_or_so():
     fps = 20.0
     for _ in range(30):
         fps = smoothed_fps(fps, 0.02)
-    assert 48 < fps < 50
+    assert 46 < fps < 50
+    for _ in range(30):  # analysed and carried frames in turn: 30 frames a second, not 55
+        fps = smoothed_fps(smoothed_fps(fps, 0.056), 0.0107)
+    assert fps == pytest.approx(30, abs=2)
+
+
+def test_the_window_paces_by_whether_it_is_seen_and_a_take_records_every_frame():
+    assert pace_for(shown=True, recording=False) == SHOWN
+    assert pace_for(shown=False, recording=False) == HIDDEN
+    assert pace_for(shown=True, recording=True) == pace_for(shown=False, recording=True) == FULL
+    assert FULL.per_second is None and FULL.hand_search_ms == 0 and FULL.hand_track_every == 1
+    assert SHOWN.every_frame and SHOWN.per_second >= 12  # every frame shown, 10 moods a second on the page
+    assert not HIDDEN.every_frame and HIDDEN.per_second <= 2
+
+
+def mean_spacing_ms(readings) -> float:
+    """The mean time between the readings' frames, by the video's clock (the pacer keeps a rate on
+    average: after a frame late, the next comes that much sooner)."""
+    return (readings[-1].frame.timestamp_ms - readings[0].frame.timestamp_ms) / (len(readings) - 1)
+
+
+def test_the_pace_is_asked_before_each_frame_and_can_change_at_any_time(upright_video):
+    wanted = [SHOWN]
+    session = LiveSession(LiveOptions(str(upright_video)), DefaultMoods(), pace=lambda: wanted[0])
+    readings = []
+    session.add_consumer(readings.append)
+    session.start()
+    try:
+        wait_for(lambda: sum(r.fresh for r in readings) >= 15)
+        shown = list(readings)
+        for pace in (HIDDEN, FULL):
+            wanted[0] = pace
+            wait_for(lambda: session.pace == pace)
+            start = len(readings)
+            wait_for(lambda: len(readings) >= start + 4, timeout=10)
+            if pace == HIDDEN:
+                hidden = readings[start:start + 4]
+                moods_before = session.state.moods
+        full = readings[start:start + 4]
+    finally:
+        session.stop()
+    # Shown: at most 15 analysed a second (by the video's clock), each frame still reaches the consumers.
+    assert mean_spacing_ms([r for r in shown if r.fresh]) >= 1000 / 15 - 5
+    assert session.state.frames >= len(readings) and session.state.moods < session.state.frames
+    # Hidden: frames not analysed are skipped before any work, so the consumers get only moods, 2 a second.
+    assert all(r.fresh for r in hidden) and mean_spacing_ms(hidden) >= 500 - 5
+    assert moods_before > 0 and {r.mood.label for r in hidden} == {"happy"}
+    # A take: every frame analysed.
+    assert all(r.fresh for r in full)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import numpy as np
@@ -117,3 +118,18 @@ def test_a_take_being_saved_reads_as_running_or_ended_never_neither(takes, readi
     saver.join(10)
     reader.join(10)
     assert seen and seen[0] != (None, None) and seen[0][1].rows == 1
+
+
+def test_only_frames_analysed_in_full_become_rows(takes, readings):
+    """A reading that carries an earlier frame's landmarks would be a duplicate row; one whose frame the
+    hand model skipped could miss a hand in view."""
+    carried = dataclasses.replace(readings[1], fresh=False, landmarks=readings[0].landmarks)
+    unchecked = dataclasses.replace(readings[2], landmarks=dataclasses.replace(readings[2].landmarks,
+                                                                               hands_checked=False))
+    takes.start("joy")
+    assert takes.active
+    for reading in (readings[0], carried, unchecked, readings[3]):
+        takes.on_reading(reading)
+    assert takes.recording.count == 2
+    takes.stop()
+    assert not takes.active
