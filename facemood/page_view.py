@@ -57,6 +57,7 @@ class PageView:
             "mood": live.mood_label, "confidence": mood.confidence if mood else 0.0, "face": live.face,
             "bars": [{"emotion": e, "p": p} for e, p in mood.probabilities.items()] if mood else [],
             "fps": live.fps, "frame": live.frames, "landmark_ms": live.landmark_ms, "dropped": live.dropped,
+            "moods": live.moods,
             "error": source_error or self.profiles.model_error or self.journal.error,
             "source_failed": source_error is not None,
             "source": self.live.source_description,

@@ -1,7 +1,7 @@
 """The loopback server: the window's page and its live view, on 127.0.0.1 only, behind a random token.
 
-One server, one origin: pywebview shows http://127.0.0.1:PORT/TOKEN/index.html, and the page's
-<img src="stream.mjpg"> is the live view as MJPEG (frames are captured and processed in Python;
+One server, one origin: pywebview shows http://127.0.0.1:PORT/TOKEN/index.html, and the page draws
+stream.mjpg, the live view as MJPEG (ui/live.js) (frames are captured and processed in Python;
 getUserMedia is unreliable inside the webview). A real http origin is also what YouTube's embedded
 player needs to identify the page. Only the token's paths answer, and only with the files listed in
 PAGE_FILES, so other programs and web pages on this machine can neither watch the camera nor read the page.
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 BOUNDARY = b"facemoodframe"
 STREAM = "stream.mjpg"
 PAGE_FILES = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
-              "style.css": "text/css; charset=utf-8"}
+              "live.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8"}
 # The page shows one live view; a few more allow for a reload whose old stream has not noticed yet.
 MAX_STREAMS = 4
 # Origins the page may put in an iframe. The in-window music player adds YouTube's here
@@ -66,12 +66,30 @@ SECURITY_HEADERS = {
 
 
 class JpegBuffer:
-    """The newest JPEG of the live view, with a sequence number readers can wait on."""
+    """The newest JPEG of the live view, with a sequence number readers can wait on, and how many readers
+    there are (none: nobody needs a JPEG made)."""
 
     def __init__(self):
         self._jpeg: bytes | None = None
         self._seq = 0
         self._changed = threading.Condition()
+        self._readers = 0
+
+    @property
+    def readers(self) -> int:
+        return self._readers
+
+    def add_reader(self, limit: int) -> bool:
+        """Count one more reader, unless `limit` are reading already (False)."""
+        with self._changed:
+            if self._readers >= limit:
+                return False
+            self._readers += 1
+            return True
+
+    def remove_reader(self) -> None:
+        with self._changed:
+            self._readers -= 1
 
     def publish(self, jpeg: bytes) -> None:
         with self._changed:
@@ -111,8 +129,6 @@ class LoopbackServer:
         self.max_streams = max_streams
         self.token = secrets.token_urlsafe(16)
         self.closing = threading.Event()
-        self._streams = 0
-        self._streams_lock = threading.Lock()
         self._httpd = _QuietHTTPServer(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="loopback-server", daemon=True)
 
@@ -131,7 +147,7 @@ class LoopbackServer:
     @property
     def active_streams(self) -> int:
         """How many live views are being watched now (0: nobody needs preview frames)."""
-        return self._streams
+        return self.frames.readers
 
     def start(self) -> "LoopbackServer":
         self._thread.start()
@@ -141,17 +157,6 @@ class LoopbackServer:
         self.closing.set()
         self._httpd.shutdown()
         self._httpd.server_close()
-
-    def _open_stream(self) -> bool:
-        with self._streams_lock:
-            if self._streams >= self.max_streams:
-                return False
-            self._streams += 1
-            return True
-
-    def _close_stream(self) -> None:
-        with self._streams_lock:
-            self._streams -= 1
 
     def _resolve(self, host: str | None, target: str) -> str | None:
         """The file or stream a request asks for, or None when it is not ours to answer."""
@@ -210,7 +215,7 @@ class LoopbackServer:
                     return True
 
             def _stream(self) -> None:
-                if not server._open_stream():
+                if not server.frames.add_reader(server.max_streams):
                     self._send(503, b"too many live views open\n", **{"Retry-After": "2"})
                     return
                 try:
@@ -230,6 +235,6 @@ class LoopbackServer:
                                          + str(len(jpeg)).encode() + b"\r\n\r\n" + jpeg + b"\r\n")
                         self.wfile.flush()
                 finally:
-                    server._close_stream()
+                    server.frames.remove_reader()
 
         return Handler

@@ -4,7 +4,9 @@ The services each do one job and know nothing of the window or of each other, ex
 WindowServices hands them here:
 
     ActiveProfile  (active_profile.py)  the profile in use: settings, mood model, switching
-    LiveSession    (live_session.py)    camera -> recogniser on its own thread; readings to its consumers:
+    Visibility     (visibility.py)      whether anyone can see the window (the page's word and Qt's)
+    LiveSession    (live_session.py)    camera -> recogniser on its own thread, at the pace visibility and
+                                        a take ask for; readings to its consumers:
       Preview      (preview.py)           the JPEG live view the loopback server streams
       Takes        (takes.py)             the take being recorded
       MoodJournal  (mood_journal.py)      a mood sample a second into the profile's history
@@ -19,6 +21,7 @@ service's change concerns another) and turns a FacemoodError into {"error": mess
 from __future__ import annotations
 
 import dataclasses
+import glob
 import logging
 import os
 import signal
@@ -31,7 +34,7 @@ from pathlib import Path
 
 from .active_profile import ActiveProfile
 from .errors import FacemoodError
-from .live_session import LiveOptions, LiveSession
+from .live_session import LiveOptions, LiveSession, Pace, pace_for
 from .mood_journal import MoodJournal
 from .page_view import PageView
 from .preview import Preview
@@ -42,8 +45,11 @@ from .songs import Songs
 from .stream import JpegBuffer, LoopbackServer
 from .takes import Takes
 from .training_job import TrainingJob, train_command
+from .visibility import Visibility
 
 log = logging.getLogger(__name__)
+# How long a state() call from the page waits for the next mood before it answers anyway.
+STATE_WAIT_S = 0.5
 _OFFSCREEN_PLATFORMS = {"offscreen", "minimal", "vnc", "eglfs", "linuxfb", "wayland", "xcb"}
 
 
@@ -58,6 +64,12 @@ def check_display() -> None:
                         "under xvfb-run, or add --no-window to print moods as text")
 
 
+def has_gpu() -> bool:
+    """Whether there is a GPU to draw the window with: on Linux, a DRM render node. Elsewhere Qt and
+    Chromium choose for themselves."""
+    return not sys.platform.startswith("linux") or bool(glob.glob("/dev/dri/renderD*"))
+
+
 def _prepare_qt() -> None:
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     extra = []
@@ -66,6 +78,11 @@ def _prepare_qt() -> None:
         extra.append("--no-sandbox")
     if "--log-level" not in flags:
         extra.append("--log-level=3")  # Chromium's own console chatter (GPU, D-Bus) is not for users
+    # Without a GPU, OpenGL is emulated on the CPU (Mesa's llvmpipe): drawing the page in software costs
+    # half as much CPU and less memory (bench/RESULTS.md, "Window CPU"). A GPU keeps hardware compositing.
+    if not has_gpu() and "QT_QUICK_BACKEND" not in os.environ and "gpu" not in flags:
+        os.environ["QT_QUICK_BACKEND"] = "software"
+        extra.append("--disable-gpu")
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join([flags, *extra]).strip()
 
 
@@ -88,9 +105,12 @@ class WindowServices:
     def __init__(self, options: WindowOptions, recommender: Recommender | None = None):
         self.profiles = ActiveProfile(options.home, options.user)
         self.frames = JpegBuffer()
+        self.visibility = Visibility()
         self.live = LiveSession(LiveOptions(options.source, options.face_model, options.hand_model, options.smooth,
-                                            options.threshold, options.started), self.profiles.classifier)
-        self.preview = Preview(self.frames, show_landmarks=lambda: self.profiles.settings.overlay)
+                                            options.threshold, options.started), self.profiles.classifier,
+                                pace=self._pace)
+        self.preview = Preview(self.frames, show_landmarks=lambda: self.profiles.settings.overlay,
+                               seen=lambda: self.visibility.seen)
         self.takes = Takes(self.profiles)
         self.journal = MoodJournal()
         self.training = TrainingJob(on_trained=self._use_new_model)
@@ -102,6 +122,16 @@ class WindowServices:
         self.live.add_consumer(self.journal.on_reading)
         self.journal.open(self.profiles.profile, self.live.source_description)
         self._switching = threading.Lock()
+
+    def _pace(self) -> Pace:
+        return pace_for(self.visibility.seen, self.takes.active)
+
+    def state(self, after_mood: int | None = None) -> dict:
+        """The page's state; given the `moods` count of the page's last state, it answers once a newer mood
+        exists (or after STATE_WAIT_S), so a page that asks again at once gets each mood as it comes."""
+        if after_mood is not None:
+            self.live.wait_for_mood(int(after_mood), STATE_WAIT_S)
+        return self.page.state()
 
     def start(self) -> None:
         """Start the live view (returns at once; the camera and MediaPipe start on their own thread)."""
@@ -158,8 +188,8 @@ class WindowApi:
             return {"ok": True}
         return dataclasses.asdict(result) if dataclasses.is_dataclass(result) else result
 
-    def state(self):
-        return self._call(self._services.page.state)
+    def state(self, after_mood=None):
+        return self._call(self._services.state, after_mood)
 
     def overview(self):
         return self._call(self._services.page.overview)
@@ -200,6 +230,9 @@ class WindowApi:
     def retry(self):
         return self._call(self._services.live.retry)
 
+    def page_visibility(self, state):
+        return self._call(self._services.visibility.page_changed, state)
+
 
 def on_gui_thread(action: Callable[[], object], timeout: float = 10.0) -> bool:
     """Run `action` on Qt's GUI thread and wait for it (False after `timeout`). Call from a background
@@ -223,6 +256,23 @@ def on_gui_thread(action: Callable[[], object], timeout: float = 10.0) -> bool:
     runner.requested.connect(runner.run, Qt.ConnectionType.QueuedConnection)
     runner.requested.emit()
     return done.wait(timeout)
+
+
+def watch_window_state(window, visibility: Visibility) -> None:
+    """Tell `visibility` each time Qt shows, hides, minimises or restores the window. Runs on the GUI
+    thread (before_show)."""
+    from PyQt6.QtCore import QEvent, QObject
+
+    native = window.native
+    changes = {QEvent.Type.Show, QEvent.Type.Hide, QEvent.Type.WindowStateChange}
+
+    class Watcher(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() in changes:
+                visibility.window_changed(native.isVisible() and not native.isMinimized())
+            return False
+
+    native.installEventFilter(Watcher(native))  # a child of the window: it lives as long as the window
 
 
 def grab_screenshot(window, path: Path, timeout: float = 10.0) -> bool:
@@ -276,6 +326,7 @@ def launch(args, *, recommender: Recommender | None = None, driver: Callable | N
     # text_select=True: style.css makes text unselectable itself (pywebview would add an inline <style>).
     window = webview.create_window("facemood", url=server.page_url, js_api=WindowApi(services), text_select=True,
                                    width=1280, height=860, min_size=(1000, 700), background_color="#14161b")
+    window.events.before_show += lambda window: watch_window_state(window, services.visibility)
 
     def drive(window):
         try:

@@ -11,14 +11,18 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.error
 
 import cv2
 import numpy as np
 import pytest
 
+from facemood.live_session import FULL, HIDDEN, SHOWN
 from facemood.recommend import Recommender, YouTubeSearch
+from facemood.rows import CLASSIC_WIDTH, FACE_COLUMNS
 from facemood.window import WindowApi, WindowOptions, WindowServices
+from tests import media
 from tests.conftest import ROOT, assert_clean_error, run_tool, wait_for
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -50,9 +54,76 @@ def test_live_state_and_frames(services):
     state = WindowApi(services).state()
     assert state["default_model"] and state["face"] and state["confidence"] > 0.6
     assert [b["emotion"] for b in state["bars"]] == ["happy", "sad", "angry", "surprised", "neutral"]
+    assert services.frames.newer_than(0, timeout=0.5) == (None, 0)  # nobody watches the live view: no JPEG made
+    services.frames.add_reader(limit=1)  # the page's live view connects
     jpeg, _ = services.frames.newer_than(0)
     assert jpeg[:2] == b"\xff\xd8"  # a JPEG for the page
     assert state["first_mood_after"] is not None and state["first_mood_after"] < 30
+    assert services.live.pace == SHOWN
+
+
+def test_state_waits_for_a_mood_newer_than_the_pages(services):
+    api = WindowApi(services)
+    moods = api.state()["moods"]
+    assert api.state(moods)["moods"] > moods  # answered when the next mood came (15 a second when shown)
+    services.stop()
+    started = time.monotonic()
+    assert api.state(api.state()["moods"])["mood"] == "happy"  # no new mood: the last one, after a while
+    assert 0.4 < time.monotonic() - started < 5
+
+
+def history_seconds(services) -> float:
+    return sum(sum(day["moods"].values()) for day in services.journal.summary()["days"])
+
+
+def test_hidden_the_live_view_slows_down_encodes_nothing_and_the_history_goes_on(services):
+    api = WindowApi(services)
+    services.frames.add_reader(limit=1)
+    seq = wait_for(lambda: services.frames.newer_than(0)[1])
+    assert api.page_visibility("hidden") == {"ok": True}
+    wait_for(lambda: services.live.pace == HIDDEN)
+    _, seq = services.frames.newer_than(seq, timeout=0.2)  # a frame in flight when it changed
+    moods, recorded = services.live.state.moods, history_seconds(services)
+    time.sleep(2.5)
+    assert services.frames.newer_than(seq, timeout=0) == (None, seq)  # not one JPEG while hidden
+    assert 2 <= services.live.state.moods - moods <= 8  # 2 moods a second, not 15
+    assert history_seconds(services) >= recorded + 1  # a sample a second, still written
+    api.page_visibility("visible")
+    assert services.frames.newer_than(seq, timeout=5)[0] is not None
+    assert services.live.pace == SHOWN
+    services.visibility.window_changed(False)  # minimised, though the page may still say "visible"
+    wait_for(lambda: services.live.pace == HIDDEN)
+    assert "not one of visible, hidden" in api.page_visibility("prerender")["error"]
+
+
+def test_a_take_records_every_frame_analysed_in_full_then_the_pace_drops_again(services, tmp_path):
+    services.page.state()
+    services.record_start("joy", 30)
+    wait_for(lambda: services.live.pace == FULL)
+    wait_for(lambda: services.takes.recording is None)
+    rows = np.load(tmp_path / "data" / "joy.npy")
+    assert rows.shape[0] == 30 and np.unique(rows, axis=0).shape[0] == 30  # no row twice
+    wait_for(lambda: services.live.pace == SHOWN)
+
+
+@pytest.fixture(scope="module")
+def hand_video(tmp_path_factory):
+    return media.hand_video(tmp_path_factory.mktemp("hand") / "hand.mp4", count=60)
+
+
+def test_a_take_has_the_hand_in_view_in_every_row_from_the_first(tmp_path, hand_video):
+    """Shown, the hand model sees every other analysed frame; a take gives it every frame at once."""
+    wired = WindowServices(WindowOptions(source=str(hand_video), home=tmp_path))
+    wired.start()
+    try:
+        wait_for(lambda: wired.live.state.moods >= 10)
+        wired.record_start("wave", 20)
+        wait_for(lambda: wired.takes.last is not None)
+    finally:
+        wired.stop()
+    rows = np.load(tmp_path / "data" / "wave.npy")
+    hands = np.abs(rows[:, FACE_COLUMNS:CLASSIC_WIDTH]).sum(axis=1) > 0
+    assert rows.shape[0] == 20 and hands.all()
 
 
 def test_record_a_take_then_delete_it(services, tmp_path):
@@ -132,7 +203,7 @@ def test_the_page_can_call_only_the_api_methods(tmp_path):
     public = {name for name in dir(WindowApi(wired)) if not name.startswith("_")}
     assert public == {"state", "overview", "select_profile", "create_profile", "record_start", "record_stop",
                       "delete_take", "train", "recommend", "open_url", "set_overlay", "set_provider",
-                      "set_mood_words", "retry"}
+                      "set_mood_words", "retry", "page_visibility"}
     assert all(inspect.ismethod(getattr(WindowApi(wired), name)) for name in public)
     wired.stop()
 
@@ -168,7 +239,7 @@ def test_live_view_moods_bars_and_search_results(tmp_path, upright_video, xvfb_d
     assert results["chip"] == "Built-in default moods"
     assert [name for name, _ in results["bars"]] == ["happy", "sad", "angry", "surprised", "neutral"]
     assert float(results["bars"][0][1].rstrip("%")) > 60
-    assert results["video_size"] == [640, 480]
+    assert results["video_size"] == [640, 480] and results["frames_drawn"] > 10  # the live view, drawn
     assert results["fps"] > 10
     # The saved YouTube answer shows in the window; nothing was opened in the browser but the clicked result.
     assert len(results["result_titles"]) >= 5
@@ -216,6 +287,25 @@ def test_a_quick_tap_on_hold_to_record_ends_its_take_and_a_second_press_records(
     assert results["after_hold"]["rows"] >= 5 and "recorded" in results["take_message"]
     assert not results["hold_active"] and results["script_errors"] == []
     looks_like_a_window(ARTIFACTS / "hold" / "held.png")
+
+
+def test_hidden_or_minimised_the_window_works_little_and_shown_again_it_comes_back(tmp_path, upright_video,
+                                                                                  xvfb_display):
+    results = drive("hide", upright_video, tmp_path / "home", xvfb_display)
+    for shown in ("shown", "show", "restore"):
+        seen = results[shown]
+        assert seen["page"] == "visible" and seen["qt"] == {"visible": True, "minimised": False}, shown
+        assert "per_second=15" in seen["pace"] and seen["readers"] == 1, shown
+        assert seen["drawn"] >= 10 and seen["jpegs"] >= 10 and seen["moods"] >= 10, (shown, seen)  # in 1.5 s
+    # Qt calls a minimised window visible: its minimised state is what tells.
+    qt_says = {"hide": {"visible": False, "minimised": False}, "minimize": {"visible": True, "minimised": True}}
+    for hidden, qt in qt_says.items():
+        seen = results[hidden]
+        assert results[f"{hidden}_seen_as_hidden"] and seen["qt"] == qt, (hidden, seen)
+        assert "per_second=2" in seen["pace"] and seen["readers"] == 0, hidden  # the page closed its live view
+        assert seen["jpegs"] == 0 and seen["drawn"] == 0, hidden
+        assert 1 <= seen["moods"] <= 6 and seen["history_written_s"] >= 1, (hidden, seen)  # the history goes on
+    assert results["script_errors"] == []
 
 
 def test_no_display_is_one_clear_line(tmp_path, upright_video):

@@ -98,8 +98,9 @@ def live_scenario(window, services, results: dict, out: Path) -> None:
     results["bars"] = js(window, "[...document.querySelectorAll('#bars .bar')].map(b => "
                                  "[b.dataset.emotion, b.querySelector('.fill').style.width])")
     results["chip"] = text(window, "model-chip")
-    results["video_size"] = js(window, "[document.getElementById('video').naturalWidth, "
-                                       "document.getElementById('video').naturalHeight]")
+    results["video_size"] = js(window, "[document.getElementById('video').width, "
+                                       "document.getElementById('video').height]")
+    results["frames_drawn"] = js(window, "LiveView.drawn()")
     grab_screenshot(window, out / "live.png")
 
     js(window, "document.getElementById('singer').value = 'Arijit Singh';"
@@ -169,7 +170,51 @@ def hold_scenario(window, services, results: dict, out: Path) -> None:
     grab_screenshot(window, out / "held.png")
 
 
-SCENARIOS = {"live": live_scenario, "train": train_scenario, "hold": hold_scenario}
+def watched(window, services) -> dict:
+    """What the page and Qt say about being seen, and what the live view does about it."""
+    from facemood.window import on_gui_thread
+
+    qt = {}
+    on_gui_thread(lambda: qt.update(visible=window.native.isVisible(), minimised=window.native.isMinimized()))
+    drawn = js(window, "LiveView.drawn()")
+    seq = services.frames.newer_than(0, timeout=0)[1]
+    moods = services.live.state.moods
+    time.sleep(1.5)
+    return {"page": js(window, "document.visibilityState"), "qt": qt, "pace": str(services.live.pace),
+            "readers": services.frames.readers, "jpegs": services.frames.newer_than(0, timeout=0)[1] - seq,
+            "drawn": js(window, "LiveView.drawn()") - drawn, "moods": services.live.state.moods - moods}
+
+
+def hide_scenario(window, services, results: dict, out: Path) -> None:
+    """Hidden or minimised, the live view slows down and makes no JPEGs, the history goes on; shown
+    again, it comes back."""
+    from facemood.live_session import HIDDEN, SHOWN
+
+    wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
+    wait_for(lambda: text(window, "mood") not in ("", "—"), 60, "a mood on the page")
+    results["shown"] = watched(window, services)
+    for hide, show in (("hide", "show"), ("minimize", "restore")):
+        getattr(window, hide)()
+        try:
+            results[f"{hide}_seen_as_hidden"] = wait_for(lambda: services.live.pace == HIDDEN, 10, every=0.1)
+        except TimeoutError:
+            results[f"{hide}_seen_as_hidden"] = False
+        history = history_seconds(services)
+        results[hide] = watched(window, services)
+        time.sleep(1.5)
+        results[hide]["history_written_s"] = history_seconds(services) - history
+        getattr(window, show)()
+        wait_for(lambda: services.live.pace == SHOWN, 10, f"the live view to speed up after {show}")
+        wait_for(lambda: services.frames.readers > 0, 10, f"the page's live view to reconnect after {show}")
+        results[show] = watched(window, services)
+    results["script_errors"] = js(window, "window.facemoodErrors")
+
+
+def history_seconds(services) -> float:
+    return sum(sum(day["moods"].values()) for day in services.journal.summary()["days"])
+
+
+SCENARIOS = {"live": live_scenario, "train": train_scenario, "hold": hold_scenario, "hide": hide_scenario}
 
 
 def main() -> int:

@@ -11,7 +11,6 @@ window.addEventListener("unhandledrejection", (e) => window.facemoodErrors.push(
 document.addEventListener("securitypolicyviolation",
   (e) => window.facemoodErrors.push(`blocked by the page's policy: ${e.violatedDirective} ${e.blockedURI}`));
 const PALETTE = ["#7c9cff", "#5de0a5", "#ffb454", "#ff6b9a", "#b38cff", "#4fd1e8", "#f5e663", "#ff8a5c"];
-const POLL_MS = 150;
 
 let api = null;
 let overview = null;
@@ -46,7 +45,7 @@ let notice = { text: "", until: 0 };
 
 function showBanner(text, retry = false) {
   $("banner").hidden = !text;
-  $("banner-text").textContent = text || "";
+  setText($("banner-text"), text || "");
   $("retry").hidden = !retry;
 }
 
@@ -64,16 +63,22 @@ async function call(name, ...args) {
   return result;
 }
 
-// --- live state (every frame) --------------------------------------------------------------------
+// --- live state (every mood) ---------------------------------------------------------------------
+
+// A new state comes up to 15 times a second: write only what changed, since Chromium lays out and
+// repaints whatever is written, even the same text (measured: bench/RESULTS.md, "Window CPU").
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
 
 function renderState(s) {
   lastState = s;
   const mood = $("mood");
-  mood.textContent = s.mood || "—";
+  setText(mood, s.mood || "—");
   mood.className = "mood" + (s.mood === "unsure" ? " unsure" : s.mood === "no face" ? " none" : "");
   mood.style.color = s.mood !== "unsure" && s.mood !== "no face" ? colorOf(s.mood) : "";
-  $("confidence").textContent = s.face ? pct(s.confidence) : "";
-  $("fps").textContent = s.fps ? `${s.fps.toFixed(1)} frames/s` : "";
+  setText($("confidence"), s.face ? pct(s.confidence) : "");
+  setText($("fps"), s.fps ? `${Math.round(s.fps)} frames/s` : "");
   $("fps").title = s.fps ? `landmarks ${s.landmark_ms.toFixed(0)} ms a frame; ${s.dropped} camera frames skipped` : "";
 
   const bars = $("bars");
@@ -85,39 +90,44 @@ function renderState(s) {
   }
   s.bars.forEach((b, i) => {
     const row = bars.children[i];
-    row.querySelector(".name").textContent = b.emotion;
+    setText(row.querySelector(".name"), b.emotion);
     const fill = row.querySelector(".fill");
     fill.style.width = pct(b.p);
     fill.style.background = colorOf(b.emotion);
-    row.querySelector(".pct").textContent = pct(b.p);
+    setText(row.querySelector(".pct"), pct(b.p));
   });
 
   let status = "";
   if (s.source_failed) status = "No picture";
   else if (!s.frame) status = "Starting the camera…";
   else if (!s.face) status = "No face in view — face the camera in good light";
-  $("video-status").textContent = status;
+  setText($("video-status"), status);
 
   if (s.error) showBanner(s.error, s.source_failed);
   else showBanner(Date.now() < notice.until ? notice.text : "");
 
   const rec = s.recording;
   $("rec-badge").hidden = !rec;
-  if (rec) $("rec-count").textContent = rec.target ? `${rec.count}/${rec.target}` : `${rec.count}`;
+  if (rec) setText($("rec-count"), rec.target ? `${rec.count}/${rec.target}` : `${rec.count}`);
   $("hold").classList.toggle("active", !!rec && holdPhase === "recording");
   $("record-n").disabled = !!rec;
-  if (s.last_take && !rec) $("take-message").textContent = s.last_take.message;
-  else if (rec) $("take-message").textContent = `Recording “${rec.emotion}”: ${rec.count} rows`;
+  if (s.last_take && !rec) setText($("take-message"), s.last_take.message);
+  else if (rec) setText($("take-message"), `Recording “${rec.emotion}”: ${rec.count} rows`);
 
   renderTraining(s.training);
   if (s.version !== overviewVersion) refreshOverview();
 }
 
+let shownTraining = "";
+
 function renderTraining(t) {
   $("train").disabled = t.running;
   $("train-progress").style.width = pct(t.running ? t.fraction : (t.report || t.error ? 1 : 0));
-  $("train-stage").textContent = t.running ? (t.stage.startsWith("training on") ? "starting…" : t.stage) : "";
+  setText($("train-stage"), t.running ? (t.stage.startsWith("training on") ? "starting…" : t.stage) : "");
   const report = $("train-report");
+  const shown = JSON.stringify([t.error, t.running, t.report]);
+  if (shown === shownTraining) return;
+  shownTraining = shown;
   if (t.error) {
     report.replaceChildren(el("span", { class: "err" }, `Training failed: ${t.error}`));
   } else if (t.report && !t.running) {
@@ -317,18 +327,34 @@ function wire() {
   window.addEventListener("resize", () => overview && drawHistory(overview.history));
 }
 
+// Each state() answers as soon as Python has a mood newer than the last one shown (or after half a
+// second), so asking again at once shows every mood as it comes. Nobody sees a hidden page: it stops
+// asking and closes the live view, and Python, told, slows down (visibilitychange).
+let polling = false;
+
 async function poll() {
+  polling = !document.hidden;
+  if (!polling) return;
   try {
-    renderState(await api.state());
+    renderState(await api.state(lastState ? lastState.moods : null));
   } catch (err) {
     console.error(err);
+    await new Promise((done) => setTimeout(done, 500));
   }
-  setTimeout(poll, POLL_MS);
+  setTimeout(poll, 0);
+}
+
+function visibilityChanged() {
+  call("page_visibility", document.visibilityState);
+  if (document.hidden) LiveView.stop();
+  else LiveView.start();
+  if (!polling) poll();
 }
 
 window.addEventListener("pywebviewready", () => {
   api = window.pywebview.api;
   wire();
   refreshOverview();
-  poll();
+  document.addEventListener("visibilitychange", visibilityChanged);
+  visibilityChanged();
 });
