@@ -10,14 +10,15 @@ inside the process; facemood's code is not changed). It then measures:
   1. launch to first mood: from starting the process to the first real mood it computes ("no face"
      and "unsure" do not count), and to the first state answer that brings that mood to the page;
   2. after --settle seconds, for --seconds with the window shown, then again with it hidden
-     (pywebview's window.hide(); --hide-with minimize minimises instead, which needs a window manager):
+     (pywebview's window.hide(); --hide-with minimize minimises instead):
      - CPU of the whole process tree (python and every QtWebEngineProcess), percent of one core, from
        utime+stime in /proc/<pid>/stat; also per process and per thread of the python process;
-     - resident memory (VmRSS) of each process at the end of the phase, their sum, and the tree's
-       proportional share (Pss: pages shared between the processes counted once);
-     - frames shown per second: JPEG frames the window's server sent to the page;
+     - memory at the end of the phase: each page the tree holds counted once (see tree_memory_mb: the
+       honest measure), the tree's PSS, each process's resident memory (VmRSS) and their sum;
+     - frames shown per second: camera frames the page drew (ui/live.js), and JPEG frames the window's
+       server sent it;
      - moods computed per second, and state answers per second that brought the page something new
-       (what the page can show; it asks every 150 ms plus the answer's time);
+       (what the page can show: each answer comes with the next mood);
      - mood history samples written (history.sqlite3 in the temporary home).
 The X server's CPU (Xvfb drawing the window; a desktop's compositor does this work) is reported
 beside the tree, not in it. Videos (640x480, 30 frames/s, looped by the window as a camera stand-in):
@@ -63,12 +64,14 @@ ROWS: list[tuple[str, str, str, str, float | None, str]] = [
     ("visible", "cpu_python", "shown: CPU, python process", "%", None, ""),
     ("visible", "cpu_webengine", "shown: CPU, QtWebEngine processes", "%", None, ""),
     ("visible", "cpu_xvfb", "shown: CPU, X server (not in tree)", "%", None, ""),
-    ("visible", "cpu_ms_per_frame", "shown: CPU per frame sent (tree)", "ms", None, ""),
-    ("visible", "frames_per_s", "shown: frames sent to the page", "/s", 29.0, "min"),
+    ("visible", "cpu_ms_per_frame", "shown: CPU per frame drawn (tree)", "ms", None, ""),
+    ("visible", "frames_drawn_per_s", "shown: frames drawn by the page", "/s", 29.0, "min"),
+    ("visible", "frames_per_s", "shown: frames sent to the page", "/s", None, ""),
     ("visible", "moods_per_s", "shown: moods computed", "/s", None, ""),
     ("visible", "page_updates_per_s", "shown: mood updates reaching the page", "/s", 10.0, "min"),
-    ("visible", "rss_total_mb", "shown: memory, sum of RSS", "MB", 900.0, "max"),
+    ("visible", "memory_mb", "shown: memory, each page once", "MB", 900.0, "max"),
     ("visible", "pss_total_mb", "shown: memory, tree PSS", "MB", None, ""),
+    ("visible", "rss_total_mb", "shown: memory, sum of RSS", "MB", None, ""),
     ("visible", "rss_python_mb", "shown: memory, python RSS", "MB", None, ""),
     ("visible", "rss_renderer_mb", "shown: memory, renderer RSS", "MB", None, ""),
     ("hidden", "cpu_tree", "hidden: CPU, whole tree", "%", 15.0, "max"),
@@ -79,7 +82,7 @@ ROWS: list[tuple[str, str, str, str, float | None, str]] = [
     ("hidden", "frames_per_s", "hidden: frames sent to the page", "/s", None, ""),
     ("hidden", "moods_per_s", "hidden: moods computed", "/s", None, ""),
     ("hidden", "history_samples", "hidden: mood history samples written", "", 1.0, "min"),
-    ("hidden", "rss_total_mb", "hidden: memory, sum of RSS", "MB", 900.0, "max"),
+    ("hidden", "memory_mb", "hidden: memory, each page once", "MB", 900.0, "max"),
 ]
 
 
@@ -137,6 +140,58 @@ def memory_mb(pid: int, field: str, file: str = "status") -> float:
     except OSError:
         return 0.0
     return int(found.group(1)) / 1024 if found else 0.0
+
+
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+PFN_MASK = (1 << 55) - 1
+
+
+def file_pages(pid: int) -> set[int] | None:
+    """The physical pages (frame numbers, from /proc/PID/pagemap) of the files `pid` maps: libraries,
+    shared memory. None when the kernel hides frame numbers (it shows them to root only)."""
+    pages: set[int] = set()
+    try:
+        with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/pagemap", "rb") as pagemap:
+            for line in maps:
+                fields = line.split(maxsplit=5)
+                if len(fields) < 6 or not fields[5].startswith("/"):
+                    continue
+                start, end = (int(address, 16) for address in fields[0].split("-"))
+                pagemap.seek(start // PAGE_BYTES * 8)
+                entries = np.frombuffer(pagemap.read((end - start) // PAGE_BYTES * 8), dtype=np.uint64)
+                present = entries[(entries >> np.uint64(63)) == 1] & np.uint64(PFN_MASK)
+                pages.update(present.tolist())
+    except OSError:
+        return set()
+    return None if pages == {0} else pages
+
+
+def tree_memory_mb(pids) -> float | None:
+    """The memory of these processes with each page counted once, however many of them map it, and in
+    full, however many other programs share it: the pages of files (libraries, shared memory between the
+    main process and the renderer) by their physical page, anonymous pages by PSS (shared only between
+    processes forked from ours). RSS summed counts a page once per process that maps it; PSS counts it
+    once but splits it with any other program mapping it too (on a shared machine, another Qt WebEngine
+    window), which understates the window. None without root (see file_pages)."""
+    pages: set[int] = set()
+    anonymous_kb = 0
+    for pid in pids:
+        found = file_pages(pid)
+        if found is None:
+            return None
+        pages |= found
+        try:
+            text = Path(f"/proc/{pid}/smaps").read_text()
+        except OSError:
+            continue
+        name = ""
+        for line in text.splitlines():
+            if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):
+                fields = line.split(maxsplit=5)
+                name = fields[5] if len(fields) > 5 else ""
+            elif line.startswith("Pss:") and not name.startswith("/"):
+                anonymous_kb += int(line.split()[1])
+    return anonymous_kb / 1024 + len(pages) * PAGE_BYTES / 2**20
 
 
 def thread_group(name: str) -> str:
@@ -240,10 +295,12 @@ class Window:
             time.sleep(0.1)
         return None
 
-    def command(self, command: str) -> str:
-        """Tell the probe to hide/show/minimise the window (the page's visibilityState afterwards), or to
+    def command(self, command: str):
+        """Tell the probe to hide/show/minimise the window (returns the page's visibilityState afterwards),
+        to count the frames the page has "drawn" (returns {"at": monotonic time, "drawn": count}), or to
         "look" at the page's pictures (read them from report()["images"] later)."""
-        seen = len(self.report().get("visibility", []))
+        key = "drawn" if command == "drawn" else "visibility"
+        seen = len(self.report().get(key, []))
         with self.control.open("a") as control:
             control.write(command + "\n")
         if command == "look":
@@ -251,9 +308,11 @@ class Window:
         answers: list = []
         deadline = time.monotonic() + 30
         while len(answers) <= seen and time.monotonic() < deadline:
-            time.sleep(0.2)
-            answers = self.report().get("visibility", [])
-        return answers[-1]["visibility"] if len(answers) > seen else "unknown (no answer)"
+            time.sleep(0.1)
+            answers = self.report().get(key, [])
+        if len(answers) <= seen:
+            return None if key == "drawn" else "unknown (no answer)"
+        return answers[-1] if key == "drawn" else answers[-1]["visibility"]
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -276,7 +335,9 @@ def history_samples(home: Path, since: float, until: float) -> int:
 def measure_phase(window: Window, xvfb: Xvfb, home: Path, seconds: float) -> dict:
     meter = TreeMeter(window.proc.pid, {"xvfb": xvfb.proc.pid})
     before, wall_start = window.report(), time.time()
+    drawn_before = window.command("drawn")
     per_process, threads, others, wall = meter.measure(seconds)
+    drawn_after = window.command("drawn")
     after, wall_end = window.report(), time.time()
     names = after.get("threads", {})
     by_group: dict[str, float] = {}
@@ -292,6 +353,11 @@ def measure_phase(window: Window, xvfb: Xvfb, home: Path, seconds: float) -> dic
     def rate(key: str) -> float:
         return (after.get(key, 0) - before.get(key, 0)) / span
 
+    frames_drawn_per_s = None
+    if drawn_before and drawn_after and None not in (drawn_before["drawn"], drawn_after["drawn"]):
+        frames_drawn_per_s = ((drawn_after["drawn"] - drawn_before["drawn"])
+                              / max(drawn_after["at"] - drawn_before["at"], 1e-9))
+    shown_per_s = rate("frames_sent") if frames_drawn_per_s is None else frames_drawn_per_s
     polls = {name: (count - before.get("answers", {}).get(name, 0)) / span
              for name, count in after.get("answers", {}).items()}
     cpu_tree = sum(per_process.values())
@@ -300,7 +366,7 @@ def measure_phase(window: Window, xvfb: Xvfb, home: Path, seconds: float) -> dic
         "cpu_tree": cpu_tree,
         # On a busy machine the window gets less CPU than it wants and shows fewer frames: CPU per frame
         # (10 ms per frame is 30% of a core at 30 frames/s) still compares runs.
-        "cpu_ms_per_frame": cpu_tree * 10 / max(rate("frames_sent"), 1e-9),
+        "cpu_ms_per_frame": cpu_tree * 10 / max(shown_per_s, 1e-9),
         "cpu_ms_per_mood": cpu_tree * 10 / max(rate("moods"), 1e-9),
         "cpu_python": per_process.get("python", 0.0),
         "cpu_webengine": sum(v for k, v in per_process.items() if k in ("webengine", "renderer")),
@@ -309,11 +375,13 @@ def measure_phase(window: Window, xvfb: Xvfb, home: Path, seconds: float) -> dic
         "cpu_by_thread": dict(sorted(by_group.items(), key=lambda kv: -kv[1])),
         "rss_mb": rss,
         "rss_total_mb": sum(rss.values()),
+        "memory_mb": tree_memory_mb(tree),
         "rss_python_mb": rss.get("python", 0.0),
         "rss_renderer_mb": rss.get("renderer", 0.0),
         "pss_total_mb": sum(memory_mb(pid, "Pss", "smaps_rollup") for pid in tree),
         "processes": len(tree),
         "frames_per_s": rate("frames_sent"),
+        "frames_drawn_per_s": frames_drawn_per_s,
         "kb_per_frame": (after.get("bytes_sent", 0) - before.get("bytes_sent", 0)) / 1024
                         / max(after.get("frames_sent", 0) - before.get("frames_sent", 0), 1),
         "moods_per_s": rate("moods"),

@@ -13,7 +13,8 @@ Counts, from inside the window's process, without touching facemood's code:
   - Python thread names by native id, so the benchmark can name the threads it measures in /proc.
 Every 0.25 s it writes them to STATUS (JSON, replaced atomically). It reads commands from CONTROL, one a
 line: "hide", "show", "minimize", "restore" call that pywebview window method, then record the page's
-document.visibilityState; "look" records the size of each picture on the page, shown and natural.
+document.visibilityState; "look" records the size of each picture on the page, shown and natural;
+"drawn" records how many camera frames the page has drawn so far (ui/live.js).
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ MOOD = re.compile(r'"mood": "([^"]*)"')
 CONFIDENCE = re.compile(r'"confidence": ([-+.e\d]+)')
 NOT_A_MOOD = {"", "no face", "unsure"}
 # Each picture on the page: its size on screen (CSS pixels times devicePixelRatio) and the image's own.
-IMAGES_JS = ("[...document.images].filter(i => i.naturalWidth).map(i => ({shown: [Math.round(i.clientWidth * "
-             "devicePixelRatio), Math.round(i.clientHeight * devicePixelRatio)], image: [i.naturalWidth, "
-             "i.naturalHeight]}))")
+IMAGES_JS = ("[...document.querySelectorAll('img, canvas')].filter(i => i.naturalWidth || i.getContext)"
+             ".map(i => ({shown: [Math.round(i.clientWidth * devicePixelRatio), Math.round(i.clientHeight * "
+             "devicePixelRatio)], image: [i.naturalWidth || i.width, i.naturalHeight || i.height]}))")
+DRAWN_JS = "typeof LiveView === 'undefined' ? null : LiveView.drawn()"
 
 
 class Probe:
@@ -55,6 +57,7 @@ class Probe:
         self.last_state = ""
         self.visibility: list[dict] = []
         self.images: list | str | None = None
+        self.drawn: list[dict] = []
 
     # --- hooks ---------------------------------------------------------------------------------------
 
@@ -122,7 +125,7 @@ class Probe:
                     "first_mood_at": self.first_mood_at, "frames_sent": self.frames_sent,
                     "bytes_sent": self.bytes_sent, "answers": dict(self.answers),
                     "state_updates": self.state_updates, "first_mood_on_page_at": self.first_mood_on_page_at,
-                    "visibility": list(self.visibility), "images": self.images,
+                    "visibility": list(self.visibility), "images": self.images, "drawn": list(self.drawn),
                     "threads": {str(t.native_id): t.name for t in threading.enumerate() if t.native_id}}
 
     def run(self) -> None:
@@ -150,6 +153,11 @@ class Probe:
             images = self.evaluate(window, IMAGES_JS)
             with self.lock:
                 self.images = images
+            return
+        if command == "drawn":
+            drawn = self.evaluate(window, DRAWN_JS)
+            with self.lock:
+                self.drawn.append({"at": time.monotonic(), "drawn": drawn})
             return
         getattr(window, command)()
         time.sleep(1.0)  # let Qt and the page see it
