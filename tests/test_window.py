@@ -208,6 +208,28 @@ def test_the_page_can_call_only_the_api_methods(tmp_path):
     wired.stop()
 
 
+def test_without_a_gpu_the_window_draws_in_software_and_a_users_choice_stands(monkeypatch):
+    from facemood import window
+
+    def prepared(gpu: bool, **env: str) -> tuple[str | None, str]:
+        for name in ("QT_QUICK_BACKEND", "QTWEBENGINE_CHROMIUM_FLAGS"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(window, "has_gpu", lambda: gpu)
+        window._prepare_qt()
+        return os.environ.get("QT_QUICK_BACKEND"), os.environ["QTWEBENGINE_CHROMIUM_FLAGS"]
+
+    backend, flags = prepared(gpu=False)
+    assert backend == "software" and "--disable-gpu" in flags.split()
+    backend, flags = prepared(gpu=True)  # a laptop's GPU keeps hardware compositing
+    assert backend is None and "--disable-gpu" not in flags
+    backend, flags = prepared(gpu=False, QT_QUICK_BACKEND="rhi")
+    assert backend == "rhi" and "--disable-gpu" not in flags
+    backend, flags = prepared(gpu=False, QTWEBENGINE_CHROMIUM_FLAGS="--ignore-gpu-blocklist")
+    assert backend is None and flags.startswith("--ignore-gpu-blocklist") and "--disable-gpu" not in flags
+
+
 # --- the real window -----------------------------------------------------------------------------------
 
 
