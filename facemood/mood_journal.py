@@ -40,6 +40,7 @@ class MoodJournal:
         self._history: History | None = None
         self._session: int | None = None
         self._playing: int | None = None  # the play the mood samples are recorded against
+        self._plays: set[int] = set()  # the plays started in this history: ids of another one mean nothing here
         self._last_sample: float | None = None
         self._lock = threading.Lock()
 
@@ -65,6 +66,7 @@ class MoodJournal:
             self._history.end_session(self._session)
             self._history.close()
         self._history, self._session, self._playing = None, None, None
+        self._plays = set()
 
     def on_reading(self, reading: Reading) -> None:
         """A live-session consumer: every `sample_every` seconds, the mood stands for the time since the
@@ -98,25 +100,31 @@ class MoodJournal:
             if self._history is None:
                 return None
             self._playing = self._history.start_play(self._session, song, mood, query)
+            if self._playing is not None:
+                self._plays.add(self._playing)
             self.revision += 1
             return self._playing
 
     def pause_play(self, play_id: int, paused: bool) -> None:
         """A pause stops recording moods against the play; playing again resumes it."""
         with self._lock:
+            if play_id not in self._plays:
+                return  # started in another profile's history, closed with it
             if paused and self._playing == play_id:
                 self._playing = None
-            elif not paused and self._history is not None:
+            elif not paused:
                 self._playing = play_id
 
     def end_play(self, play_id: int, reason: str) -> None:
         """What ended the play (history.END_REASONS)."""
         with self._lock:
+            if play_id not in self._plays:
+                return
+            self._plays.discard(play_id)
             if self._playing == play_id:
                 self._playing = None
-            if self._history is not None:
-                self._history.end_play(play_id, reason)
-                self.revision += 1
+            self._history.end_play(play_id, reason)
+            self.revision += 1
 
     def record_feedback(self, song: SongLike, rating: int, mood: str, query: str,
                         play_id: int | None = None) -> None:

@@ -102,10 +102,12 @@ def test_moods_seen_while_a_song_plays_are_recorded_against_it_but_not_while_it_
     journal.record_feedback(SONG, DISLIKE, "sad", "uplifting song", play_id=play)
     journal.end_play(play, "skipped")
     feed(journal, clock, readings[0], [6.0])
+    journal.pause_play(play, False)  # late news about a play that ended: nothing resumes
+    feed(journal, clock, readings[0], [7.0])
     assert journal.feedback("sad")[0].play_id == play and journal.feedback("happy") == []
     journal.close()
     with History(profile.history_path) as history:
-        assert [sample.play_id for sample in history.mood_samples()] == [None, play, play, None, play, None]
+        assert [sample.play_id for sample in history.mood_samples()] == [None, play, play, None, play, None, None]
         assert history.plays()[0].end_reason == "skipped" and history.plays()[0].query == "uplifting song"
 
 
@@ -126,3 +128,22 @@ def test_the_history_panel_has_the_mood_before_and_after_each_song_and_the_songs
     feed(journal, clock, readings[0], [0.0, 1.0])
     journal.end_play(play, "ended")  # a second of happy is not enough to tell
     assert journal.summary()["plays"][0]["text"] == "“Udaan”: not long enough to tell"
+
+
+def test_a_play_of_another_profiles_history_touches_nothing_in_this_one(home, readings, clock):
+    first, second = resolve_profile(None, home), resolve_profile("anna", home)
+    journal = MoodJournal(clock=clock)
+    journal.open(second, "camera 0")
+    theirs = journal.start_play(SONG, "sad", "uplifting song")  # id 1 in anna's history
+    journal.end_play(theirs, "ended")
+    journal.open(first, "camera 0")
+    play = journal.start_play(SONG, "sad", "uplifting song")  # id 1 in this one too
+    journal.open(second, "camera 0")  # the switch closes it ("closed")
+    journal.pause_play(play, False)  # late news from the page: not about anna's play 1
+    journal.end_play(play, "skipped")
+    feed(journal, clock, readings[0], [0.0, 1.0])
+    journal.close()
+    with History(first.history_path) as history:
+        assert history.plays()[0].end_reason == "closed"
+    with History(second.history_path) as history:
+        assert history.plays()[0].end_reason == "ended" and history.mood_samples()[0].play_id is None
