@@ -70,9 +70,6 @@ def security_headers(frame_sources: tuple[str, ...] = FRAME_SOURCES) -> dict[str
     return {"Content-Security-Policy": content_security_policy(frame_sources), **_OTHER_HEADERS}
 
 
-SECURITY_HEADERS = security_headers()  # with the real player's origin
-
-
 class JpegBuffer:
     """The newest JPEG of the live view, with a sequence number readers can wait on."""
 

@@ -283,6 +283,7 @@ def music_scenario(window, services, results: dict, out: Path, fake: FakeYouTube
     wait_for(lambda: not services.profiles.settings.suggest_songs, 10, "suggestions to be turned off")
     js(window, "const hold = document.getElementById('suggest-hold'); hold.value = '30';"
                "hold.dispatchEvent(new Event('change'));")
+    wait_for(lambda: services.profiles.settings.suggest_hold_seconds == 30, 10, "the longer hold to be saved")
     press(window, "#suggest")
     wait_for(lambda: services.profiles.settings.suggest_songs, 10, "suggestions to be turned on again")
     settings = services.profiles.settings

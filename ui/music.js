@@ -13,7 +13,7 @@ const Music = (() => {
   let queue = []; // the results shown, in order (a song: video_id, title, channel, ..., reason, rating)
   let shownQueue = null; // the queue the list was built for
   let foundFor = null; // the mood and query the queue was found for
-  // The song in the player: its place in the queue, paused, done (Python was told it is off), failed.
+  // The song in the player: its place in the queue, paused, done (Python was told it is off).
   let current = null;
   let profile = null;
 
@@ -31,7 +31,7 @@ const Music = (() => {
     const song = queue[index];
     if (!song || !player) return;
     leave("skipped");
-    current = { song, index, paused: true, done: false, failed: false };
+    current = { song, index, paused: true, done: false };
     player.load(song.video_id);
     setStatus(`Loading “${song.title}”…`);
     render();
@@ -86,7 +86,7 @@ const Music = (() => {
       }
       return;
     }
-    current.failed = true; // error or unreachable: Python opens it in the browser and says so
+    // An error or no answer: Python opens the video in the browser and says so.
     setStatus(event === "error" ? `YouTube error ${code}…` : "The player does not answer…");
     render();
     const answer = await call("player_event", videoId, event, code);
