@@ -83,9 +83,11 @@ def _prepare_qt() -> None:
     if "--log-level" not in flags:
         extra.append("--log-level=3")  # Chromium's own console chatter (GPU, D-Bus) is not for users
     # Without a GPU, OpenGL is emulated on the CPU (Mesa's llvmpipe): drawing the page in software costs
-    # half as much CPU and less memory (bench/RESULTS.md, "Window CPU"). A GPU keeps hardware compositing.
+    # half as much CPU, and without OpenGL on X11 at all Mesa is not even loaded (60 MB less; see
+    # bench/RESULTS.md, "Window CPU"). A GPU keeps hardware compositing.
     if not has_gpu() and "QT_QUICK_BACKEND" not in os.environ and "gpu" not in flags:
         os.environ["QT_QUICK_BACKEND"] = "software"
+        os.environ.setdefault("QT_XCB_GL_INTEGRATION", "none")
         extra.append("--disable-gpu")
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join([flags, *extra]).strip()
 

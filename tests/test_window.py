@@ -235,7 +235,7 @@ def test_without_a_gpu_the_window_draws_in_software_and_a_users_choice_stands(mo
     from facemood import window
 
     def prepared(gpu: bool, **env: str) -> tuple[str | None, str]:
-        for name in ("QT_QUICK_BACKEND", "QTWEBENGINE_CHROMIUM_FLAGS"):
+        for name in ("QT_QUICK_BACKEND", "QTWEBENGINE_CHROMIUM_FLAGS", "QT_XCB_GL_INTEGRATION"):
             monkeypatch.delenv(name, raising=False)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -245,8 +245,9 @@ def test_without_a_gpu_the_window_draws_in_software_and_a_users_choice_stands(mo
 
     backend, flags = prepared(gpu=False)
     assert backend == "software" and "--disable-gpu" in flags.split()
+    assert os.environ["QT_XCB_GL_INTEGRATION"] == "none"  # no OpenGL on X11: Mesa stays unloaded
     backend, flags = prepared(gpu=True)  # a laptop's GPU keeps hardware compositing
-    assert backend is None and "--disable-gpu" not in flags
+    assert backend is None and "--disable-gpu" not in flags and "QT_XCB_GL_INTEGRATION" not in os.environ
     backend, flags = prepared(gpu=False, QT_QUICK_BACKEND="rhi")
     assert backend == "rhi" and "--disable-gpu" not in flags
     backend, flags = prepared(gpu=False, QTWEBENGINE_CHROMIUM_FLAGS="--ignore-gpu-blocklist")
