@@ -24,6 +24,7 @@ from facemood.rows import CLASSIC_WIDTH, FACE_COLUMNS
 from facemood.window import WindowApi, WindowOptions, WindowServices
 from tests import media
 from tests.conftest import ROOT, SAVED_SEARCH_IDS, assert_clean_error, run_tool, seed_a_song_that_lifted, wait_for
+from tests.window_driver import history_seconds
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -70,10 +71,6 @@ def test_state_waits_for_a_mood_newer_than_the_pages(services):
     started = time.monotonic()
     assert api.state(api.state()["moods"])["mood"] == "happy"  # no new mood: the last one, after a while
     assert 0.4 < time.monotonic() - started < 5
-
-
-def history_seconds(services) -> float:
-    return sum(sum(day["moods"].values()) for day in services.journal.summary()["days"])
 
 
 def test_hidden_the_live_view_slows_down_encodes_nothing_and_the_history_goes_on(services):

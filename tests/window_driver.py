@@ -220,6 +220,7 @@ def hide_scenario(window, services, results: dict, out: Path, fake: FakeYouTube)
 
 
 def history_seconds(services) -> float:
+    """Seconds of moods in the history (a sample a second while the live view runs)."""
     return sum(sum(day["moods"].values()) for day in services.journal.summary()["days"])
 
 

@@ -66,7 +66,7 @@ async function call(name, ...args) {
 // --- live state (every mood) ---------------------------------------------------------------------
 
 // A new state comes up to 15 times a second: write only what changed, since Chromium lays out and
-// repaints whatever is written, even the same text (measured: bench/RESULTS.md, "Window CPU").
+// repaints whatever is written, even the same text.
 function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
 }
