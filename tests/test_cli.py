@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import subprocess
 import sys
@@ -231,3 +232,45 @@ def test_a_take_stopped_before_its_first_row_keeps_earlier_takes(home, capsys):
     assert code == 130
     assert "stopped before any row was recorded; earlier takes kept in" in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_names_pipes_and_empty_folders_are_refused_before_anything_is_written(home, tmp_path, upright_video):
+    data = home / "data"
+    data.mkdir()
+    np.save(data / "happy.npy", np.random.default_rng(0).normal(size=(20, 1072)) * 0.1)
+    np.save(data / "calm.npy", np.random.default_rng(1).normal(size=(20, 1072)) * 0.1)
+    before = snapshot(home)
+    pipe = tmp_path / "camera.mp4"
+    os.mkfifo(pipe)  # nothing writes to it: opening it plainly blocks, deaf to Ctrl-C
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cases = [
+        # 58 emoji are 58 characters but 232 bytes: the take was recorded, then its files could not be named.
+        (("collect.py", "\N{GRINNING FACE}" * 58, "--source", upright_video), ("too long for a file name",)),
+        (("collect.py", "happy", "--source", pipe), ("camera.mp4 is a named pipe",)),
+        (("infer.py", "--no-window", "--source", pipe), ("camera.mp4 is a named pipe",)),
+        (("train.py", "--data", empty), (str(empty), "holds no recordings")),
+        (("train.py", "--data", pipe), ("camera.mp4: not a folder",)),
+    ]
+    for args, fragments in cases:
+        assert_clean_error(run_tool(*args, "--home", home, timeout=120), *fragments)
+    assert snapshot(home) == before
+    os.mkfifo(data / "sad.npy")
+    assert_clean_error(run_tool("train.py", "--home", home, timeout=120), "sad.npy is a named pipe")
+    assert_clean_error(run_tool("collect.py", "sad", "--source", upright_video, "--home", home, timeout=120),
+                       "sad.npy is a named pipe")
+
+
+def test_signals_while_a_take_is_saved_wait_for_the_save():
+    """A second Ctrl-C used to raise KeyboardInterrupt in the middle of writing the take, which lost it."""
+    from facemood.cli.common import StopOnSignal
+
+    with StopOnSignal() as stop:
+        signal.raise_signal(signal.SIGINT)
+        with stop.saving():
+            signal.raise_signal(signal.SIGTERM)
+            signal.raise_signal(signal.SIGINT)
+        assert stop.exit_code == 130  # the first signal's
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
