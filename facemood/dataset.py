@@ -8,6 +8,7 @@ can delete one take; files without it count as one take.
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import logging
 import math
@@ -45,6 +46,8 @@ NPY_MAGIC = b"\x93NUMPY"
 # atomic_write's temporary files: .<name>.<8 random characters from mkstemp>.tmp
 _TEMP_SUFFIX = ".tmp"
 _TEMP_RANDOM = 8
+#: No write takes this long: an older temporary file was left by a writer killed mid-write (SIGKILL).
+STALE_TEMP_S = 600
 
 
 @dataclass
@@ -127,19 +130,17 @@ def _read_header(handle, path: Path) -> tuple[tuple[int, ...], np.dtype]:
     if start != NPY_MAGIC:
         raise _not_npy(path, start + handle.read(64))
     handle.seek(0)
-    def damaged(why: str = "") -> FacemoodError:
-        return FacemoodError(f"{path} has a damaged numpy header{why}: delete it and record again")
-
+    damaged = f"{path} has a damaged numpy header"
+    readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
     try:
         version = np.lib.format.read_magic(handle)
-        readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
-        if version not in readers:  # 3.0 only serves non-Latin field names, which rows never have
-            raise damaged(f" (numpy format {version[0]}.{version[1]})")
-        shape, _fortran, dtype = readers[version](handle)
-    except FacemoodError:
-        raise
+        reader = readers.get(version)
+        if reader is not None:
+            shape, _fortran, dtype = reader(handle)
     except Exception:  # numpy's header parser fails on garbage with many types, tokenize.TokenError among them
-        raise damaged() from None
+        raise FacemoodError(f"{damaged}: delete it and record again") from None
+    if reader is None:  # 3.0 only serves non-Latin field names, which rows never have
+        raise FacemoodError(f"{damaged} (numpy format {version[0]}.{version[1]}): delete it and record again")
     return tuple(shape), dtype
 
 
@@ -173,9 +174,14 @@ def read_rows(path: Path) -> np.ndarray:
     return rows
 
 
-def check_values(rows: np.ndarray, where: Path | str) -> None:
+def plausible(rows: np.ndarray) -> np.ndarray:
+    """Per row: whether every value is finite and within what landmarks can be."""
+    return (np.abs(np.atleast_2d(rows)) <= MAX_ABS_VALUE).all(axis=1)  # NaN compares False: refused too
+
+
+def check_values(rows: np.ndarray, where: Path | str, advice: str = "delete the file and record again") -> None:
     """Refuse rows holding NaN, infinity or values no landmark can have, naming the first such row."""
-    bad = ~(np.abs(rows) <= MAX_ABS_VALUE).all(axis=1)  # NaN compares False: caught too
+    bad = ~plausible(rows)
     if not bad.any():
         return
     first = int(np.argmax(bad))
@@ -183,7 +189,7 @@ def check_values(rows: np.ndarray, where: Path | str) -> None:
     shown = "NaN" if math.isnan(value) else "infinity" if math.isinf(value) else f"{value:g}"
     more = f" ({int(bad.sum()) - 1} more rows like it)" if bad.sum() > 1 else ""
     raise FacemoodError(f"{where}: row {first + 1} of {len(rows)} holds {shown}{more}, which no landmark can be "
-                        f"(they lie within ±{MAX_ABS_VALUE:g}): delete the file and record again")
+                        f"(they lie within ±{MAX_ABS_VALUE:g}): {advice}")
 
 
 def load_dataset(folders: list[Path]) -> Dataset:
@@ -280,6 +286,7 @@ def atomic_write(path: Path, write) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    _remove_stale_temps(path)
     if hasattr(os, "O_DIRECTORY"):
         with contextlib.suppress(OSError):
             dir_fd = os.open(path.parent, os.O_DIRECTORY)
@@ -287,6 +294,16 @@ def atomic_write(path: Path, write) -> None:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Delete what a SIGKILL in the middle of an earlier write of `path` left: hidden and never read, but
+    as big as the file."""
+    cutoff = time.time() - STALE_TEMP_S
+    for tmp in path.parent.glob(f".{glob.escape(path.name)}.*{_TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < cutoff:
+                tmp.unlink()
 
 
 def read_takes(path: Path) -> list[Take]:
@@ -331,7 +348,7 @@ def append_rows(path: Path, rows: np.ndarray, *, replace: bool = False, source: 
     rows = np.asarray(rows, dtype=np.float32)
     if rows.ndim != 2 or len(rows) == 0:
         raise ValueError("append_rows needs a non-empty 2-D array")
-    check_values(rows, f"the take for {path}")  # never write a row that reading would refuse
+    check_values(rows, f"the take for {path}", "record it again")  # never write what reading would refuse
     old = None if replace or not path.exists() else read_rows(path)
     if old is not None and old.shape[1] != rows.shape[1]:
         raise FacemoodError(

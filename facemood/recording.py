@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import append_rows, read_rows, recording_file_names
+from .dataset import append_rows, plausible, read_rows, recording_file_names
 from .errors import FacemoodError
 from .landmarks import Landmarks
 from .names import check_file_names
@@ -76,7 +76,7 @@ class TakeRecorder:
         """Add a frame; returns whether it gave a row (frames without a face give none)."""
         self.frames += 1
         row = make_row(landmarks, self.layout)
-        if row is None:
+        if row is None or not plausible(row)[0]:  # no face, or (never seen) a face no row can describe
             self.frames_without_face += 1
             return False
         self.rows.append(row)

@@ -252,3 +252,15 @@ def test_a_take_whose_rows_never_followed_its_record_is_dropped(tmp_path, monkey
     assert [(t.start, t.count, t.source) for t in read_takes(path)] == [(0, 5, ""), (5, 3, "second")]
     assert append_rows(path, rows(2, 1072, seed=3), source="fourth") == 10
     assert [t.source for t in read_takes(path)] == ["", "second", "fourth"]
+
+
+def test_a_temporary_file_left_by_a_killed_write_goes_at_the_next_save(tmp_path):
+    path = tmp_path / "happy.npy"
+    append_rows(path, rows(5, 1072))
+    stale, fresh = tmp_path / ".happy.npy.k1ll3d00.tmp", tmp_path / ".happy.npy.wr1t1ng0.tmp"
+    stale.write_bytes(b"half a file")
+    fresh.write_bytes(b"another writer's, right now")
+    old = os.stat(stale).st_mtime - dataset.STALE_TEMP_S - 1
+    os.utime(stale, (old, old))
+    append_rows(path, rows(2, 1072))
+    assert not stale.exists() and fresh.exists()

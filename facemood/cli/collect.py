@@ -94,14 +94,15 @@ def _append_file(file: Path, path: Path, replace: bool) -> int:
     if path.exists() and file.resolve() == path.resolve():
         raise FacemoodError(f"{file} is {path.stem!r}'s own recording: pass a file holding other rows")
     rows = read_rows(file)
-    if path.exists() and not replace and read_rows(path).shape[1] != rows.shape[1]:
-        raise FacemoodError(f"{file} has {rows.shape[1]}-column rows but {path} has {read_rows(path).shape[1]}: "
-                            "rows of one emotion share one layout; add them to another emotion or use --replace")
+    width = read_rows(path).shape[1] if path.exists() and not replace else rows.shape[1]
+    if width != rows.shape[1]:
+        raise FacemoodError(f"{file} has {rows.shape[1]}-column rows but {path} has {width}: rows of one emotion "
+                            "share one layout; add them to another emotion or use --replace")
     source = f"rows from {file.absolute()}"
     earlier = [i for i, take in enumerate(read_takes(path)) if take.source == source and take.count == len(rows)]
     if earlier and not replace:
-        raise FacemoodError(f"the rows of {file} are already take {earlier[0] + 1} of {path}: nothing added "
-                            "(delete the file, or add --replace to make them its only take)")
+        raise FacemoodError(f"the rows of {file} are already take {earlier[0] + 1} of {path}: nothing added (you "
+                            "may delete the file; --replace would make them its only take)")
     check_can_record(path, layout_for_width(rows.shape[1]), replace)
     with StopOnSignal() as stop, stop.saving():
         total = append_rows(path, rows, replace=replace, source=source)
