@@ -274,3 +274,19 @@ def test_signals_while_a_take_is_saved_wait_for_the_save():
         assert stop.exit_code == 130  # the first signal's
         with pytest.raises(KeyboardInterrupt):
             signal.raise_signal(signal.SIGINT)
+
+
+@pytest.mark.parametrize("tool", ["collect", "train", "infer"])
+def test_ctrl_c_while_the_libraries_load_stops_without_a_traceback(tool):
+    """Ctrl-C in the second a tool spends importing OpenCV and numpy used to print a KeyboardInterrupt
+    traceback. An import hook stands in for the keypress, at the same place every time."""
+    code = ("import runpy, sys\n"
+            "class CtrlC:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            f"        if name == 'facemood.cli.{tool}':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, CtrlC())\n"
+            f"sys.argv = [{str(ROOT / f'{tool}.py')!r}]\n"
+            "runpy.run_path(sys.argv[0], run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 130 and done.stderr == f"{tool}.py: stopped\n", done
