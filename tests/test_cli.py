@@ -290,3 +290,22 @@ def test_ctrl_c_while_the_libraries_load_stops_without_a_traceback(tool):
             "runpy.run_path(sys.argv[0], run_name='__main__')\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 130 and done.stderr == f"{tool}.py: stopped\n", done
+
+
+def test_train_data_folder_without_recordings_is_a_mistake(home, tmp_path):
+    """`train.py --data EMPTY` used to train on the profile's own recordings alone, saying nothing."""
+    from facemood.cli.train import _folders
+    from facemood.errors import FacemoodError
+    from facemood.profile import resolve_profile
+
+    profile = resolve_profile(None, home)
+    profile.data_dir.mkdir()
+    np.save(profile.data_dir / "happy.npy", np.zeros((5, 1072)))
+    empty, old = tmp_path / "empty", tmp_path / "old"
+    empty.mkdir()
+    old.mkdir()
+    (empty / "notes.txt").write_text("no recordings here")
+    np.save(old / "sad.npy", np.zeros((5, 1020)))
+    assert _folders(profile, [old]) == [profile.data_dir, old]
+    with pytest.raises(FacemoodError, match=f"--data {empty} holds no recordings"):
+        _folders(profile, [old, empty])
