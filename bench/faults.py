@@ -7,7 +7,9 @@ In a fresh facemood home (a temporary folder), as a user would run the tools:
 
   * collect.py records the astronaut (tests/media.py) from a short video, over and over; each run gets
     one signal: SIGINT (Ctrl-C), SIGTERM (a kill) or SIGKILL (a crash, a power cut), N, N and M times.
-  * then train.py trains on those recordings, over and over, killed the same way.
+  * then train.py trains on those recordings, over and over, killed the same way; a third emotion moves
+    in and out of the data folder between runs, so that consecutive models know different emotions and a
+    save torn between the new model's files and the old one's shows as a mismatch.
 
 Half the kills land at a random moment of the whole run (start-up included), half in its last part,
 where the take or the model is saved: after the last progress line, within the time a full run took
@@ -54,7 +56,10 @@ from facemood.profile import resolve_profile  # noqa: E402
 
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGTERM": signal.SIGTERM, "SIGKILL": signal.SIGKILL}
 TOOLS = ("collect", "train")
-EMOTION = "upright"  # the recording collect.py grows; "tilted" is recorded once, for training
+EMOTION = "upright"  # the recording collect.py grows; "tilted" and "turned" are recorded once, for training
+# Moved in and out of the data folder between training runs, so that consecutive models know different
+# emotions: a save torn between the new model's files and the old one's then shows as a mismatch.
+EXTRA = "turned"
 COUNTERS = ("kills", "rows_lost", "unreadable_recordings", "takes_damaged", "broken_models", "models_lost",
             "temp_files_left", "unclean_exits", "hung")
 COLUMNS = {"kills": "kills", "rows_lost": "rows lost", "unreadable_recordings": "unreadable",
@@ -156,6 +161,8 @@ class Bench:
 
         self.video = media.astronaut_video(workdir / "upright.mp4", count=frames + 10)
         self.tilted = media.astronaut_video(workdir / "tilted.mp4", count=frames + 10, angle=25)
+        self.turned = media.astronaut_video(workdir / "turned.mp4", count=frames + 10, angle=-25, phase=1.0)
+        self.aside = workdir / "aside"  # where EXTRA's recording waits while it is out of the data folder
         self.clip = media.astronaut_video(workdir / "clip.mp4", count=5, phase=2.0)
         self.model_now = ("none", "")  # the model's state after the last run, from model_state()
 
@@ -181,6 +188,15 @@ class Bench:
         if code != 0 or running.marker_at is None:
             raise FacemoodError(f"{tool}.py did not run to its end (exit {code}): {running.stderr.strip()[-300:]}")
         return Calibration(ended - running.started, ended - running.marker_at)
+
+    def move_extra(self) -> None:
+        """Move EXTRA's recording (and its takes record) into the data folder or out of it."""
+        inside = self.profile.data_dir / f"{EXTRA}.npy"
+        source, target = (self.profile.data_dir, self.aside) if inside.exists() else (self.aside, self.profile.data_dir)
+        target.mkdir(exist_ok=True)
+        for name in (f"{EXTRA}.npy", f"{EXTRA}.takes.json"):
+            if (source / name).exists():
+                os.replace(source / name, target / name)
 
     # --- the state a kill must not damage -----------------------------------------------------------
 
@@ -281,9 +297,11 @@ class Bench:
         return kill
 
     def run(self, tools: list[str], kills: int, sigkills: int, say) -> list[Kill]:
-        say(f"recording {EMOTION} and tilted once each (the timing of a whole take) ...")
+        say(f"recording {EMOTION} and tilted (and {EXTRA}, to train) once each (the timing of a whole take) ...")
         calibrations = {"collect": self.calibrate("collect", self.collect_argv())}
         self.calibrate("collect", self.collect_argv("tilted", self.tilted))
+        if "train" in tools:
+            self.calibrate("collect", self.collect_argv(EXTRA, self.turned))
         self.model_now = self.model_state()
         done: list[Kill] = []
         for tool in tools:
@@ -298,6 +316,8 @@ class Bench:
                 f"progress line; {len(schedule)} kills")
             for i, signame in enumerate(schedule, 1):
                 for _attempt in range(MAX_ATTEMPTS):
+                    if tool == "train":
+                        self.move_extra()
                     kill = self.kill_once(tool, signame, cal)
                     done.append(kill)
                     status = "; ".join(kill.problems) or "ok"
