@@ -16,8 +16,9 @@ where the take or the model is saved: after the last progress line, within the t
 from there to its end. After each kill:
 
   * every row saved before the kill is still there, unchanged, in every recording (rows lost), as are
-    the rows the tool said it recorded; every recording loads (unreadable recordings); the takes saved
-    before are still listed (takes records damaged);
+    the rows the tool said it recorded and, after SIGINT or SIGTERM, the rows of the take in progress it
+    had reported (a progress line every 50 rows); every recording loads (unreadable recordings); the
+    takes saved before are still listed (takes records damaged);
   * `infer.py --no-window` on a short clip runs with a usable trained model, or says it has none yet and
     uses the built-in moods with no model file present: anything else is a broken model; a usable model
     that is no longer usable is a lost model;
@@ -67,6 +68,7 @@ COLUMNS = {"kills": "kills", "rows_lost": "rows lost", "unreadable_recordings": 
            "temp_files_left": "temp files left", "unclean_exits": "tracebacks", "hung": "hung"}
 WAIT_AFTER_SIGNAL_S = 60  # SIGINT/SIGTERM must end a tool within this, or it counts as hung
 MAX_ATTEMPTS = 5  # runs per kill when runs end before the signal is sent
+PROGRESS = re.compile(r": (\d+)/\d+ rows")  # collect.py's progress line, every 50 rows
 
 
 class Running:
@@ -84,6 +86,7 @@ class Running:
         self.err: list[str] = []
         self.marker_at: float | None = None
         self.ended: float | None = None
+        self.progress: list[tuple[float, int]] = []  # (when, rows) from collect.py's progress lines
         self._marker: str | None = None
         self._seen = threading.Event()
         self._readers = [threading.Thread(target=self._read, args=(stream, lines), daemon=True)
@@ -94,6 +97,8 @@ class Running:
     def _read(self, stream, lines: list[str]) -> None:
         for line in stream:
             lines.append(line)
+            if (count := PROGRESS.search(line)) is not None:
+                self.progress.append((time.monotonic(), int(count.group(1))))
             if self._marker is not None and self.marker_at is None and self._marker in line:
                 self.marker_at = time.monotonic()
                 self._seen.set()
@@ -140,6 +145,8 @@ class Kill:
     model_before: str = ""
     model_after: str = ""
     delivered: bool = True  # False: the run ended before the signal was sent (tried again)
+    rows_in_progress: int = 0  # rows of the take in progress that collect.py had reported by the signal
+    said: str = ""  # the tool's last line
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -259,7 +266,11 @@ class Bench:
         kill.delivered = running.proc.poll() is None
         if kill.delivered:
             running.proc.send_signal(SIGNALS[signame])
+            sent = time.monotonic()
+            kill.rows_in_progress = max((n for when, n in running.progress if when < sent), default=0)
         kill.exit_code, hung = running.finish(WAIT_AFTER_SIGNAL_S)
+        said = (running.stdout + running.stderr).strip().splitlines()
+        kill.said = said[-1][:200] if said else ""
         if not kill.delivered:  # aimed too late: runs are faster than the first, cold one
             calibration.total_s = min(calibration.total_s, running.ended - running.started)
             if running.marker_at is not None:
@@ -272,10 +283,13 @@ class Bench:
         _compare_recordings(before, after, takes_before, self.takes(), counts, kill.problems)
         claimed = [int(n) for n in re.findall(r"recorded (\d+) rows", running.stdout)]
         claimed += [int(n) for n in re.findall(r"saved the (\d+) rows recorded", running.stderr)]
-        if claimed and kill.rows_after < kill.rows_before + claimed[-1]:
-            counts["rows_lost"] += kill.rows_before + claimed[-1] - kill.rows_after
-            kill.problems.append(f"said it recorded {claimed[-1]} rows, the file grew by "
-                                 f"{kill.rows_after - kill.rows_before}")
+        grew = kill.rows_after - kill.rows_before
+        if claimed and grew < claimed[-1]:
+            counts["rows_lost"] += claimed[-1] - grew
+            kill.problems.append(f"said it recorded {claimed[-1]} rows, the file grew by {grew}")
+        elif signame != "SIGKILL" and grew < kill.rows_in_progress:  # Ctrl-C and kill keep the take in progress
+            counts["rows_lost"] += kill.rows_in_progress - grew
+            kill.problems.append(f"{signame} during a take of {kill.rows_in_progress}+ rows: the file grew by {grew}")
         left = self.temp_files() - temp_before
         counts["temp_files_left"] = len(left)
         if left:
@@ -391,8 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kills", type=int, default=20, metavar="N", help="SIGINT and SIGTERM kills per tool, N each (20)")
     parser.add_argument("--sigkills", type=int, default=40, metavar="M", help="SIGKILL kills per tool (40)")
     parser.add_argument("--tools", default=",".join(TOOLS), help="which tools to kill: collect, train or both (default)")
-    parser.add_argument("--frames", type=int, default=50, metavar="F",
-                        help="rows per take; a multiple of 50, so that the last progress line marks the save (50)")
+    parser.add_argument("--frames", type=int, default=100, metavar="F",
+                        help="rows per take; a multiple of 50, so that the last progress line marks the save, and "
+                             "from 100 a progress line mid-take tells how many rows a Ctrl-C must keep (100)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the kill points (0)")
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the counts and every kill to OUT as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the temporary home for a look afterwards")
