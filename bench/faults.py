@@ -7,9 +7,10 @@ In a fresh facemood home (a temporary folder), as a user would run the tools:
 
   * collect.py records the astronaut (tests/media.py) from a short video, over and over; each run gets
     one signal: SIGINT (Ctrl-C), SIGTERM (a kill) or SIGKILL (a crash, a power cut), N, N and M times.
-  * then train.py trains on those recordings, over and over, killed the same way; a third emotion moves
-    in and out of the data folder between runs, so that consecutive models know different emotions and a
-    save torn between the new model's files and the old one's shows as a mismatch.
+  * then train.py trains on those recordings, over and over, killed the same way; before each run a third
+    emotion moves into the data folder if the model in place does not know it, else out of it, so the new
+    model always knows other emotions than the old one and a save torn between the two shows as a
+    mismatch.
 
 Half the kills land at a random moment of the whole run (start-up included), half in its last part,
 where the take or the model is saved: after the last progress line, within the time a full run took
@@ -197,9 +198,14 @@ class Bench:
         return Calibration(ended - running.started, ended - running.marker_at)
 
     def move_extra(self) -> None:
-        """Move EXTRA's recording (and its takes record) into the data folder or out of it."""
-        inside = self.profile.data_dir / f"{EXTRA}.npy"
-        source, target = (self.profile.data_dir, self.aside) if inside.exists() else (self.aside, self.profile.data_dir)
+        """Move EXTRA's recording (and its takes record) into the data folder when the model in place does
+        not know it, else out of it: the next model will know other emotions than the one in place."""
+        try:
+            known = json.loads(self.profile.meta_path.read_text("utf-8")).get("emotions", [])
+        except (OSError, ValueError, AttributeError):
+            known = []
+        data, aside = self.profile.data_dir, self.aside
+        source, target = (aside, data) if EXTRA not in known else (data, aside)
         target.mkdir(exist_ok=True)
         for name in (f"{EXTRA}.npy", f"{EXTRA}.takes.json"):
             if (source / name).exists():
