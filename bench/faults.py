@@ -12,17 +12,18 @@ In a fresh facemood home (a temporary folder), as a user would run the tools:
     model always knows other emotions than the old one and a save torn between the two shows as a
     mismatch.
 
-Half the kills land at a random moment of the whole run (start-up included), half in its last part,
-where the take or the model is saved: after the last progress line, within the time a full run took
-from there to its end. After each kill:
+A third of the kills land at a random moment of the whole run (start-up included); a third in its last
+part, where the take or the model is saved (after the last progress line, within the time a full run
+took from there to its end); and a third within 20 ms of the moment the tool starts its second
+temporary file, where a save of several files has written one and not yet the others. After each kill:
 
   * every row saved before the kill is still there, unchanged, in every recording (rows lost), as are
     the rows the tool said it recorded and, after SIGINT or SIGTERM, the rows of the take in progress it
     had reported (a progress line every 50 rows); every recording loads (unreadable recordings); the
     takes saved before are still listed (takes records damaged);
   * `infer.py --no-window` on a short clip runs with a usable trained model, or says it has none yet and
-    uses the built-in moods with no model file present: anything else is a broken model; a usable model
-    that is no longer usable is a lost model;
+    uses the built-in moods with no model file present: anything else is a broken model (counted for the
+    kill that broke it); a usable model that is no longer usable is a lost model;
   * hidden temporary files left behind are counted, and exits with a traceback or a hang.
 
 Prints a table per tool and signal; --json OUT writes it with every kill's details. Exit code 1 when a
@@ -32,6 +33,7 @@ row was lost, a recording or model broken, or a tool hung; 2 with a one-line mes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -69,6 +71,8 @@ COLUMNS = {"kills": "kills", "rows_lost": "rows lost", "unreadable_recordings": 
            "temp_files_left": "temp files left", "unclean_exits": "tracebacks", "hung": "hung"}
 WAIT_AFTER_SIGNAL_S = 60  # SIGINT/SIGTERM must end a tool within this, or it counts as hung
 MAX_ATTEMPTS = 5  # runs per kill when runs end before the signal is sent
+AIMS = ("anywhere", "save", "write")
+WRITE_WINDOW_S = 0.02  # "write" kills land this soon after the second temporary file appears
 PROGRESS = re.compile(r": (\d+)/\d+ rows")  # collect.py's progress line, every 50 rows
 
 
@@ -138,8 +142,8 @@ class Running:
 class Kill:
     tool: str
     signal: str
-    aim: str  # "anywhere" or "save"
-    delay_s: float  # after the start ("anywhere") or after the last progress line ("save")
+    aim: str  # "anywhere", "save" or "write"
+    delay_s: float  # after the start, after the last progress line, or after the second temporary file
     exit_code: int | None = None
     rows_before: int = 0
     rows_after: int = 0
@@ -232,10 +236,22 @@ class Bench:
                 found[path.name] = []
         return found
 
+    def wait_for_second_temp_file(self, running: Running, old: set[Path]) -> None:
+        """Return once the tool has started a second temporary file (or ended): a save of several files
+        has then written its first one and writes the next, the moment a kill would tear it apart."""
+        seen: set[Path] = set()
+        while running.proc.poll() is None and len(seen) < 2:
+            seen |= self.temp_files() - old
+            time.sleep(0.001)
+
     def temp_files(self) -> set[Path]:
+        """The hidden files and folders in the profile's folders: the tools' temporary files."""
         folders = [self.profile.data_dir, self.profile.models_dir, self.profile.labels_path.parent]
-        return {p for folder in folders if folder.is_dir() for p in folder.iterdir()
-                if p.name.startswith(".") and ".tmp" in p.name}
+        found = set()
+        for folder in folders:
+            with contextlib.suppress(OSError):  # a folder made or removed as we look
+                found |= {p for p in folder.iterdir() if p.name.startswith(".")}
+        return found
 
     def model_state(self) -> tuple[str, str]:
         """("usable" | "none" | "broken", why) from infer.py --no-window on a short clip."""
@@ -257,8 +273,9 @@ class Bench:
     # --- one kill -----------------------------------------------------------------------------------
 
     def kill_once(self, tool: str, signame: str, calibration: Calibration) -> Kill:
-        aim = self.rng.choice(("anywhere", "save"))
-        delay = self.rng.uniform(0, calibration.total_s * 1.1 if aim == "anywhere" else calibration.tail_s * 1.2)
+        aim = self.rng.choice(AIMS)
+        limit = {"anywhere": calibration.total_s * 1.1, "save": calibration.tail_s * 1.2, "write": WRITE_WINDOW_S}
+        delay = self.rng.uniform(0, limit[aim])
         kill = Kill(tool, signame, aim, round(delay, 3))
         before, takes_before, temp_before = self.recordings(), self.takes(), self.temp_files()
         kill.model_before, _ = self.model_now
@@ -268,6 +285,8 @@ class Bench:
         if aim == "save":
             running.watch_for(self.marker(tool))
             running.wait_for_marker(600)
+        elif aim == "write":
+            self.wait_for_second_temp_file(running, temp_before)
         time.sleep(delay)
         kill.delivered = running.proc.poll() is None
         if kill.delivered:
@@ -307,7 +326,7 @@ class Bench:
         state, why = self.model_state()
         self.model_now = (state, why)
         kill.model_after = state
-        if state == "broken":
+        if state == "broken" and kill.model_before != "broken":  # this kill broke it (it stays broken after)
             counts["broken_models"] = 1
             kill.problems.append(f"broken model: {why}")
         if kill.model_before == "usable" and state != "usable":
