@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from .errors import FacemoodError
+from .files import is_camera_device, special_kind
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,18 @@ def describe_source(spec: str | int | Path) -> str:
     return text if index is None else f"camera {index}"
 
 
+def _open_camera(device: int | str, name: str, width: int, height: int) -> VideoSource:
+    capture = cv2.VideoCapture(device)
+    if not capture.isOpened():
+        capture.release()
+        raise FacemoodError(
+            f"cannot open {name}: no such camera, or no permission to use it; "
+            "plug one in, pass --source with another index, or a video or image file")
+    capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+    capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+    return VideoSource(capture, name, camera=True)
+
+
 def open_source(spec: str | int | Path, *, loop: bool = False, realtime: bool = False,
                 width: int = 640, height: int = 480) -> FrameSource:
     """Open `--source`: a camera index ("0"), a video file, an image file or a folder of images.
@@ -181,19 +194,17 @@ def open_source(spec: str | int | Path, *, loop: bool = False, realtime: bool = 
     text = str(spec).strip()
     index = _camera_index(text)
     if index is not None:
-        capture = cv2.VideoCapture(index)
-        if not capture.isOpened():
-            capture.release()
-            raise FacemoodError(
-                f"cannot open camera {index}: no such camera, or no permission to use it; "
-                "plug one in, pass --source with another index, or a video or image file")
-        capture.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        capture.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        return VideoSource(capture, f"camera {index}", camera=True)
+        return _open_camera(index, f"camera {index}", width, height)
 
     path = Path(text).expanduser()
     if not path.exists():
         raise FacemoodError(f"--source {text}: no such file, folder or camera index")
+    if is_camera_device(path):
+        return _open_camera(str(path), f"camera {path}", width, height)
+    if not path.is_dir() and not path.is_file():
+        # OpenCV would wait inside its own code for a pipe's writer, deaf to Ctrl-C and kill.
+        raise FacemoodError(f"--source {path} is {special_kind(path.stat().st_mode)}, not a video, an image or a "
+                            "folder of images: pass a file, a folder or a camera index")
     if path.is_dir():
         images = sorted((p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
                         key=_natural_key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
 import subprocess
 import sys
@@ -231,3 +232,80 @@ def test_a_take_stopped_before_its_first_row_keeps_earlier_takes(home, capsys):
     assert code == 130
     assert "stopped before any row was recorded; earlier takes kept in" in capsys.readouterr().err
     assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are a POSIX thing")
+def test_names_pipes_and_empty_folders_are_refused_before_anything_is_written(home, tmp_path, upright_video):
+    data = home / "data"
+    data.mkdir()
+    np.save(data / "happy.npy", np.random.default_rng(0).normal(size=(20, 1072)) * 0.1)
+    np.save(data / "calm.npy", np.random.default_rng(1).normal(size=(20, 1072)) * 0.1)
+    before = snapshot(home)
+    pipe = tmp_path / "camera.mp4"
+    os.mkfifo(pipe)  # nothing writes to it: opening it plainly blocks, deaf to Ctrl-C
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cases = [
+        # 58 emoji are 58 characters but 232 bytes: the take was recorded, then its files could not be named.
+        (("collect.py", "\N{GRINNING FACE}" * 58, "--source", upright_video), ("too long for a file name",)),
+        (("collect.py", "happy", "--source", pipe), ("camera.mp4 is a named pipe",)),
+        (("infer.py", "--no-window", "--source", pipe), ("camera.mp4 is a named pipe",)),
+        (("train.py", "--data", empty), (str(empty), "holds no recordings")),
+        (("train.py", "--data", pipe), ("camera.mp4: not a folder",)),
+    ]
+    for args, fragments in cases:
+        assert_clean_error(run_tool(*args, "--home", home, timeout=120), *fragments)
+    assert snapshot(home) == before
+    os.mkfifo(data / "sad.npy")
+    assert_clean_error(run_tool("train.py", "--home", home, timeout=120), "sad.npy is a named pipe")
+    assert_clean_error(run_tool("collect.py", "sad", "--source", upright_video, "--home", home, timeout=120),
+                       "sad.npy is a named pipe")
+
+
+def test_signals_while_a_take_is_saved_wait_for_the_save():
+    """A second Ctrl-C used to raise KeyboardInterrupt in the middle of writing the take, which lost it."""
+    from facemood.cli.common import StopOnSignal
+
+    with StopOnSignal() as stop:
+        signal.raise_signal(signal.SIGINT)
+        with stop.saving():
+            signal.raise_signal(signal.SIGTERM)
+            signal.raise_signal(signal.SIGINT)
+        assert stop.exit_code == 130  # the first signal's
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+
+
+@pytest.mark.parametrize("tool", ["collect", "train", "infer"])
+def test_ctrl_c_while_the_libraries_load_stops_without_a_traceback(tool):
+    """Ctrl-C in the second a tool spends importing OpenCV and numpy used to print a KeyboardInterrupt
+    traceback. An import hook stands in for the keypress, at the same place every time."""
+    code = ("import runpy, sys\n"
+            "class CtrlC:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            f"        if name == 'facemood.cli.{tool}':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, CtrlC())\n"
+            f"sys.argv = [{str(ROOT / f'{tool}.py')!r}]\n"
+            "runpy.run_path(sys.argv[0], run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 130 and done.stderr == f"{tool}.py: stopped\n", done
+
+
+def test_train_data_folder_without_recordings_is_a_mistake(home, tmp_path):
+    """`train.py --data EMPTY` used to train on the profile's own recordings alone, saying nothing."""
+    from facemood.cli.train import _folders
+    from facemood.errors import FacemoodError
+    from facemood.profile import resolve_profile
+
+    profile = resolve_profile(None, home)
+    profile.data_dir.mkdir()
+    np.save(profile.data_dir / "happy.npy", np.zeros((5, 1072)))
+    empty, old = tmp_path / "empty", tmp_path / "old"
+    empty.mkdir()
+    old.mkdir()
+    (empty / "notes.txt").write_text("no recordings here")
+    np.save(old / "sad.npy", np.zeros((5, 1020)))
+    assert _folders(profile, [old]) == [profile.data_dir, old]
+    with pytest.raises(FacemoodError, match=f"--data {empty} holds no recordings"):
+        _folders(profile, [old, empty])

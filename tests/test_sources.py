@@ -1,9 +1,17 @@
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
 import cv2
 import pytest
 
 from facemood.errors import FacemoodError
+from facemood.files import is_camera_device
 from facemood.sources import describe_source, open_source
 from tests import media
+from tests.conftest import ROOT
 
 
 def test_video_frames_have_strictly_increasing_timestamps(upright_video):
@@ -90,3 +98,33 @@ def test_sources_are_named_for_people(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "0").write_bytes(b"")  # a file named like a camera index is the file
     assert describe_source("0") == "0"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes and sockets are POSIX things")
+@pytest.mark.parametrize("make, says", [
+    (lambda p: _fifo(p / "clip.mp4"), "is a named pipe (FIFO)"),
+    (lambda p: _fifo(p / "still.png"), "is a named pipe (FIFO)"),
+    (lambda p: Path("/dev/null"), "is a character device"),
+    (lambda p: _bound_socket(p / "sock"), "is a socket"),
+])
+def test_what_cannot_be_a_video_image_or_folder_is_refused_at_once(tmp_path, make, says):
+    """OpenCV used to wait inside its own code for a writer to the pipe, deaf to Ctrl-C and kill: open the
+    source in a child process, which the timeout kills should that come back."""
+    path = make(tmp_path)
+    code = ("import sys\nfrom facemood.errors import FacemoodError\nfrom facemood.sources import open_source\n"
+            "try:\n    open_source(sys.argv[1])\nexcept FacemoodError as exc:\n    sys.exit(str(exc))\n")
+    child = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True,
+                           timeout=60)
+    assert child.returncode == 1 and says in child.stderr and str(path) in child.stderr, child
+    assert not is_camera_device(path)
+
+
+def _fifo(path):
+    os.mkfifo(path)
+    return path
+
+
+def _bound_socket(path):
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(path))
+    return path

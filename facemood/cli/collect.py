@@ -6,16 +6,17 @@ import argparse
 import logging
 import sys
 import time
+from pathlib import Path
 
 import cv2
 
-from ..dataset import emotion_path, read_takes
+from ..dataset import append_rows, emotion_path, read_rows, read_takes
 from ..errors import FacemoodError
 from ..landmarks import LandmarkDetector, mirrored_rgb
 from ..overlay import draw_landmarks, put_label
 from ..profile import resolve_profile
 from ..recording import TakeRecorder, check_can_record
-from ..rows import BLENDSHAPES, CLASSIC
+from ..rows import BLENDSHAPES, CLASSIC, layout_for_width
 from ..sources import open_source
 from .common import (StopOnSignal, add_logging_flags, add_profile_flags, add_source_flags, has_display, new_parser,
                      run, setup_logging)
@@ -29,7 +30,8 @@ def build_parser(prog: str = "collect.py") -> argparse.ArgumentParser:
     parser = new_parser(
         prog, "Record one emotion: each frame with a face becomes one row of landmark numbers in "
               "data/EMOTION.npy. A second take adds to the first.",
-        ["happy", '"rock" --frames 300 --user anna', "sad --source clip.mp4 --no-preview"])
+        ["happy", '"rock" --frames 300 --user anna', "sad --source clip.mp4 --no-preview",
+         "happy --append-rows /tmp/facemood-happy-20250101-120000-57rows.npy"])
     parser.add_argument("emotion", help="the emotion's name, your words: happy, sad, rock, greeting ...")
     add_source_flags(parser)
     parser.add_argument("--frames", type=int, default=200, metavar="N",
@@ -40,6 +42,9 @@ def build_parser(prog: str = "collect.py") -> argparse.ArgumentParser:
     parser.add_argument("--layout", choices=sorted(LAYOUT_CHOICES), default="blendshapes",
                         help="blendshapes: 1072 columns (classic + 52 blendshape scores, the default); "
                              "classic: the 1020 columns of the tutorial scripts, to extend such recordings")
+    parser.add_argument("--append-rows", type=Path, metavar="FILE",
+                        help="add the rows saved in FILE (e.g. a take rescued when data/ could not be written) to "
+                             "EMOTION as one more take, instead of recording")
     add_profile_flags(parser)
     add_logging_flags(parser)
     return parser
@@ -52,29 +57,59 @@ def main(argv: list[str] | None = None, prog: str = "collect.py") -> int:
         raise FacemoodError(f"--frames {args.frames}: record at least 1 frame")
     profile = resolve_profile(args.user, args.home)
     path = emotion_path(profile.data_dir, args.emotion)
+    if args.append_rows:
+        return _append_file(args.append_rows, path, args.replace)
     layout = LAYOUT_CHOICES[args.layout]
     check_can_record(path, layout, args.replace)
     preview = not args.no_preview and has_display()
+    take = TakeRecorder(path, layout)
 
-    with StopOnSignal() as stop, open_source(args.source) as source, \
-            LandmarkDetector(args.face_model, args.hand_model, video=source.is_stream, quiet=not args.verbose) as detector:
-        take = TakeRecorder(path, layout, source.description)
-        if not args.no_preview and not preview:
-            log.info("no display found: recording without a preview window")
+    with StopOnSignal() as stop:
         try:
-            _record(source, detector, take, args.frames, preview, stop)
-        except KeyboardInterrupt:  # a second Ctrl-C while a frame was still being read: stop.exit_code says so
+            with open_source(args.source) as source, LandmarkDetector(
+                    args.face_model, args.hand_model, video=source.is_stream, quiet=not args.verbose) as detector:
+                take.source = source.description
+                if not args.no_preview and not preview:
+                    log.info("no display found: recording without a preview window")
+                _record(source, detector, take, args.frames, preview, stop)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop at once, but save the take below all the same
             pass
         except BaseException:
             # The camera died or MediaPipe failed mid-take: keep what was captured, then report.
             if take.count:
-                take.save(replace=args.replace)
+                with stop.saving():
+                    take.save(replace=args.replace)
                 log.warning("saved the %d rows recorded before the error to %s", take.count, path)
             raise
         finally:
             if preview:
                 cv2.destroyAllWindows()
-    return _save(take, path, args, interrupted=stop.exit_code)
+        with stop.saving():
+            code = _save(take, path, args, interrupted=stop.exit_code)
+        return code or stop.exit_code
+
+
+def _append_file(file: Path, path: Path, replace: bool) -> int:
+    """collect.py EMOTION --append-rows FILE: FILE's rows become one more take of EMOTION."""
+    if path.exists() and file.resolve() == path.resolve():
+        raise FacemoodError(f"{file} is {path.stem!r}'s own recording: pass a file holding other rows")
+    rows = read_rows(file)
+    width = read_rows(path).shape[1] if path.exists() and not replace else rows.shape[1]
+    if width != rows.shape[1]:
+        raise FacemoodError(f"{file} has {rows.shape[1]}-column rows but {path} has {width}: rows of one emotion "
+                            "share one layout; add them to another emotion or use --replace")
+    source = f"rows from {file.absolute()}"
+    earlier = [i for i, take in enumerate(read_takes(path)) if take.source == source and take.count == len(rows)]
+    if earlier and not replace:
+        raise FacemoodError(f"the rows of {file} are already take {earlier[0] + 1} of {path}: nothing added (you "
+                            "may delete the file; --replace would make them its only take)")
+    check_can_record(path, layout_for_width(rows.shape[1]), replace)
+    with StopOnSignal() as stop, stop.saving():
+        total = append_rows(path, rows, replace=replace, source=source)
+    takes = len(read_takes(path))
+    print(f"{path.stem}: added {len(rows)} rows from {file}; {path} now has {total} rows in {takes} "
+          f"take{'s' if takes != 1 else ''}")
+    return stop.exit_code
 
 
 def _record(source, detector, take: TakeRecorder, limit: int, preview: bool, stop: StopOnSignal) -> None:

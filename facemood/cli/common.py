@@ -7,6 +7,7 @@ the installed app (`facemood collect`, prog "facemood collect"); `prog` decides 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
@@ -84,6 +85,7 @@ class StopOnSignal:
 
     def __init__(self) -> None:
         self.signum = 0
+        self._saving = False
         self._previous: dict[int, object] = {}
 
     @property
@@ -96,9 +98,19 @@ class StopOnSignal:
         return 128 + self.signum if self.signum else 0
 
     def _handle(self, signum, frame) -> None:
-        if self.requested:
+        if self.requested and not self._saving:
             raise KeyboardInterrupt
-        self.signum = signum
+        self.signum = self.signum or signum
+
+    @contextlib.contextmanager
+    def saving(self):
+        """While saving, every signal only asks to stop: a take is never cut off half-saved (only
+        SIGKILL cannot wait, and the atomic writes cover it)."""
+        self._saving = True
+        try:
+            yield
+        finally:
+            self._saving = False
 
     def __enter__(self) -> "StopOnSignal":
         for signum in self.SIGNALS:

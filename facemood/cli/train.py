@@ -9,7 +9,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ..dataset import load_dataset
+from ..dataset import load_dataset, recording_files
 from ..errors import FacemoodError
 from ..profile import resolve_profile
 from .common import add_logging_flags, add_profile_flags, new_parser, run, setup_logging
@@ -39,7 +39,10 @@ def _folders(profile, extra: list[Path]) -> list[Path]:
     folders = [profile.data_dir] if profile.data_dir.is_dir() or not extra else []
     for folder in extra:
         if not folder.is_dir():
-            raise FacemoodError(f"--data {folder}: no such folder")
+            raise FacemoodError(f"--data {folder}: {'not a folder' if folder.exists() else 'no such folder'}")
+        if not recording_files(folder)[0]:  # else training would go on silently with the profile's data alone
+            raise FacemoodError(f"--data {folder} holds no recordings (<emotion>.npy): point it at the folder "
+                                "with your .npy files")
         if folder.resolve() not in {f.resolve() for f in folders}:
             folders.append(folder)
     return folders
