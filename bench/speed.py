@@ -46,6 +46,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.targets import judge, row_texts
 from facemood.cli.common import run
 from facemood.errors import FacemoodError
 
@@ -306,20 +307,14 @@ def summarise(samples: Samples) -> dict[str, dict]:
         values = samples.get(key) or []
         if not values:
             continue
-        median = float(np.median(values))
-        ok = None if target is None else (median <= target if kind == "max" else median >= target)
-        out[key] = {"what": what, "unit": unit, "median": median, "min": float(np.min(values)),
-                    "max": float(np.max(values)), "n": len(values), "target": target, "target_kind": kind or None,
-                    "ok": ok}
+        out[key] = judge(what, unit, values, target, kind)
     return out
 
 
 def print_table(numbers: dict[str, dict], extra: dict) -> None:
     print(f"{'what':<44} {'median':>9} {'min-max':>19}  {'target':<10} ok?")
     for r in numbers.values():
-        target = "" if r["target"] is None else f"{'<=' if r['target_kind'] == 'max' else '>='} {r['target']:g} {r['unit']}"
-        verdict = "" if r["ok"] is None else ("ok" if r["ok"] else "MISSED")
-        low_high = f"{fmt(r['min'])}-{fmt(r['max'])}"
+        low_high, target, verdict = row_texts(r, fmt)
         print(f"{r['what']:<44} {fmt(r['median']):>9} {r['unit']:<4}{low_high:>15}  {target:<10} {verdict}")
     verdict = "ok" if not extra["infer_imports_tensorflow"] else "MISSED"
     print(f"{'infer.py imports TensorFlow':<44} {'yes' if extra['infer_imports_tensorflow'] else 'no':>9}"

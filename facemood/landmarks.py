@@ -87,6 +87,57 @@ def hand_slots(hands: list[tuple[str, float, np.ndarray]]) -> tuple[np.ndarray |
     return slots[0], slots[1]
 
 
+# How early a frame may be and still count as on time for a Pacer's schedule.
+_EARLY_MS = 10.0
+
+
+class Pacer:
+    """Which frames to take so that about `per_second` of them are taken each second, judged by the frames'
+    own timestamps (so a video file, a camera and a test all pace alike). None or 0 takes every frame.
+
+    Frames are taken on a schedule, one interval apart: the first frame at or after each point, or one a
+    little early (camera jitter, whole-millisecond timestamps: up to 10 ms or a quarter of the interval).
+    So 15 a second of a 30 frames/s camera is every other frame, not every third, and the rate holds
+    however the camera's frames fall.
+    """
+
+    def __init__(self, per_second: float | None = None):
+        self.per_second = per_second
+        self._last_ms: float | None = None
+        self._next_ms: float | None = None
+
+    @property
+    def per_second(self) -> float | None:
+        return self._per_second
+
+    @per_second.setter
+    def per_second(self, value: float | None) -> None:
+        if value is not None and value < 0:
+            raise ValueError(f"per_second must be positive or None, not {value}")
+        self._per_second = value or None
+        self._next_ms = None  # a new rate starts its schedule at the next frame
+
+    def _interval(self) -> float:
+        return 1000.0 / self._per_second if self._per_second else 0.0
+
+    def due(self, timestamp_ms: float) -> bool:
+        if self._per_second is None or self._next_ms is None or timestamp_ms < self._last_ms:
+            return True  # every frame; the first frame; or time went back (a new stream)
+        return timestamp_ms >= self._next_ms - min(0.25 * self._interval(), _EARLY_MS)
+
+    def take(self, timestamp_ms: float, force: bool = False) -> bool:
+        """Whether this frame is taken (due, or `force`); a frame taken sets when the next one is due."""
+        due = self.due(timestamp_ms)
+        if not (due or force):
+            return False
+        interval = self._interval()
+        on_schedule = (due and self._next_ms is not None and timestamp_ms >= self._last_ms
+                       and timestamp_ms < self._next_ms + interval)
+        self._next_ms = self._next_ms + interval if on_schedule else timestamp_ms + interval
+        self._last_ms = timestamp_ms
+        return True
+
+
 def _check_bundle(path: Path, flag: str) -> Path:
     path = Path(path).expanduser()
     if not path.is_file():
@@ -101,10 +152,16 @@ class LandmarkDetector:
     `video=False` the IMAGE mode for unrelated stills. `hands=False` skips the hand model (the built-in
     default moods read the face only). Always close it (or use `with`): MediaPipe 1.2.2 prints
     tracebacks at exit for landmarkers left open.
+
+    `hand_search_ms` (VIDEO mode only) saves most of the hand model's cost while no hand is in view:
+    with no hand tracked, HandLandmarker runs its palm detector on every frame it gets, so once no hand
+    has been seen for that many milliseconds of video, it gets a frame only every `hand_search_ms`.
+    A hand found is tracked on every frame again. 0 (the default) runs it on every frame, as recording
+    needs: a take must not miss a hand for the first frames it is in view.
     """
 
     def __init__(self, face_model: Path | str | None = None, hand_model: Path | str | None = None, *,
-                 video: bool = True, hands: bool = True, quiet: bool = True):
+                 video: bool = True, hands: bool = True, quiet: bool = True, hand_search_ms: float = 0):
         face_path = _check_bundle(face_model or DEFAULT_FACE_MODEL, "--face-model")
         hand_path = _check_bundle(hand_model or DEFAULT_HAND_MODEL, "--hand-model") if hands else None
         mp = import_mediapipe()
@@ -116,6 +173,9 @@ class LandmarkDetector:
         self._face = self._hands = None
         self._pool: ThreadPoolExecutor | None = None
         self._frames_seen = 0
+        self._hand_search = Pacer()
+        self._hand_seen_ms: float | None = None
+        self.hand_search_ms = hand_search_ms
         self._muffler = NativeLogMuffler(quiet)
         mode = vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE
         self._muffler.start()
@@ -147,7 +207,8 @@ class LandmarkDetector:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         try:
             if self.video:
-                hands_job = self._pool.submit(self._hands.detect_for_video, image, timestamp_ms) if self._hands else None
+                run_hands = self._hands is not None and self._hands_due(timestamp_ms)
+                hands_job = self._pool.submit(self._hands.detect_for_video, image, timestamp_ms) if run_hands else None
                 face = self._face.detect_for_video(image, timestamp_ms)
             else:
                 hands_job = self._pool.submit(self._hands.detect, image) if self._hands else None
@@ -159,7 +220,26 @@ class LandmarkDetector:
         self._frames_seen += 1
         if self._frames_seen >= _MUFFLED_FRAMES or (face.face_landmarks and self._frames_seen > 1):
             self._muffler.stop()
+        if hands is not None and hands.hand_landmarks:
+            self._hand_seen_ms = timestamp_ms
         return self._to_landmarks(face, hands, rgb.shape[1], rgb.shape[0])
+
+    @property
+    def hand_search_ms(self) -> float:
+        return self._hand_search_ms
+
+    @hand_search_ms.setter
+    def hand_search_ms(self, value: float) -> None:
+        """May change while running (e.g. search less often while the window is hidden)."""
+        self._hand_search_ms = max(0.0, float(value))
+        self._hand_search.per_second = 1000.0 / self._hand_search_ms if self._hand_search_ms else None
+
+    def _hands_due(self, timestamp_ms: int) -> bool:
+        """Whether the hand model gets this frame (see hand_search_ms). A frame it does not get carries the
+        last hand result, which was "no hand": a hand seen lately always gets the frame."""
+        seen_lately = (self._hand_seen_ms is not None
+                       and 0 <= timestamp_ms - self._hand_seen_ms < self._hand_search_ms)
+        return self._hand_search.take(timestamp_ms, force=seen_lately)
 
     @staticmethod
     def _to_landmarks(face, hands, width: int, height: int) -> Landmarks:

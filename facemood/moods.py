@@ -20,6 +20,8 @@ _BLENDSHAPE_INDEX = {name: i for i, name in enumerate(BLENDSHAPE_NAMES)}
 _NEUTRAL_LEVEL = 0.3
 # Sharpness of the softmax that turns the rule's scores (0..1) into confidences.
 _SHARPNESS = 10.0
+# Smoothing window: the 5 frames facemood has always averaged, at a camera's 30 frames/s.
+DEFAULT_SMOOTH_S = 5 / 30
 
 
 def _score(blendshapes: np.ndarray, name: str) -> float:
@@ -87,23 +89,43 @@ class Mood:
 
 
 class MoodSmoother:
-    """Average the last `window` frames' probabilities; report UNSURE below `threshold`."""
+    """Average the probabilities of the last `window_s` seconds; report UNSURE below `threshold`.
 
-    def __init__(self, emotions: list[str], window: int = 5, threshold: float = 0.6):
+    The window is time, not a count of frames, so the same face gives the same moods whether moods are
+    computed 30, 15 or 5 times a second. Each frame stands for the time since the frame before it (the
+    first frame after a reset for the whole window), and the average weighs frames by that time within
+    the window: the mean of the probabilities over the last `window_s` seconds, each frame's values held
+    until the next frame.
+    """
+
+    def __init__(self, emotions: list[str], window_s: float = DEFAULT_SMOOTH_S, threshold: float = 0.6):
+        if not window_s > 0:
+            raise ValueError(f"the smoothing window must be longer than 0 s, not {window_s}")
         self.emotions = list(emotions)
+        self.window_s = float(window_s)
         self.threshold = threshold
-        self._recent: deque[np.ndarray] = deque(maxlen=max(1, int(window)))
+        self._recent: deque[tuple[float, np.ndarray]] = deque()  # (time in s, probabilities), oldest first
 
     def reset(self) -> None:
         self._recent.clear()
 
-    def update(self, probabilities: np.ndarray | None) -> Mood:
-        """Add one frame (None: no face in it, which also forgets the earlier frames)."""
+    def update(self, probabilities: np.ndarray | None, at_s: float) -> Mood:
+        """Add the frame at `at_s` seconds (None: no face in it, which also forgets the earlier frames)."""
         if probabilities is None:
             self.reset()
             return Mood(NO_FACE, 0.0, {e: 0.0 for e in self.emotions})
-        self._recent.append(np.asarray(probabilities, dtype=np.float64))
-        mean = np.mean(self._recent, axis=0)
+        if self._recent and at_s < self._recent[-1][0]:
+            self.reset()  # time went back: a new stream
+        if self._recent and at_s == self._recent[-1][0]:
+            self._recent.pop()  # the same instant again: the newer reading replaces it
+        self._recent.append((at_s, np.asarray(probabilities, dtype=np.float64)))
+        start = at_s - self.window_s
+        while len(self._recent) > 1 and self._recent[1][0] <= start:
+            self._recent.popleft()  # the next frame's time already covers the whole window's start
+        times = [t for t, _ in self._recent]
+        # Each frame's share of the window: from the frame before it (or the window's start) to itself.
+        weights = [max(times[0] - start, 0.0)] + [t - max(before, start) for before, t in zip(times, times[1:])]
+        mean = np.average([p for _, p in self._recent], axis=0, weights=weights)
         top = int(mean.argmax())
         label = self.emotions[top] if mean[top] >= self.threshold else UNSURE
         return Mood(label, float(mean[top]), {e: float(p) for e, p in zip(self.emotions, mean)})

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tests import media
+from tests.xvfb import start_xvfb, stop_xvfb
 
 ROOT = Path(__file__).resolve().parent.parent
 # A hand-built answer in the shape of YouTube's InnerTube WEB search, standing in for the network.
@@ -160,20 +161,9 @@ def home(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def xvfb_display():
     """A private virtual screen (Xvfb) for the real-window tests; CI installs xvfb (tools/setup.sh --test)."""
-    import shutil
-
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        pytest.fail("the window tests need Xvfb: run `bash tools/setup.sh --test` (Debian package xvfb)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write_fd), "-screen", "0", "1400x950x24", "-nolisten", "tcp"],
-                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd) as reader:
-        number = reader.readline().strip()
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start")
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc, display = start_xvfb()
+    except RuntimeError as exc:
+        pytest.fail(f"the window tests need a virtual screen: {exc}")
+    yield display
+    stop_xvfb(proc)

@@ -1,5 +1,11 @@
 """Real pictures for tests and benchmarks: skimage's astronaut (Eileen Collins, smiling; public domain,
-NASA) placed on a 640x480 frame, and videos written from such frames with a little natural motion."""
+NASA) placed on a 640x480 frame, and videos written from such frames with a little natural motion.
+
+No package here ships a photo of a face next to a hand, so the hand frames paste the astronaut's head
+into a real photo of a man holding a calibration board up in his right hand: OpenCV's sample
+`samples/data/right04.jpg` (Apache-2.0 AND BSD-3-Clause, as Debian's opencv-doc ships it), kept in
+tests/data/. MediaPipe finds both the face and the hand in every frame of `hand_frames`.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,12 @@ import numpy as np
 
 WIDTH, HEIGHT = 640, 480
 BACKGROUND = (40, 40, 40)
+HAND_PHOTO = Path(__file__).parent / "data" / "opencv_right04.jpg"  # 640x480, grey, a hand at the right
+# The astronaut's head and collar in her 512x512 picture (rows, columns), and where it goes in the hand
+# photo: over the board, leaving the fist that holds it in view.
+_HEAD = (slice(0, 260), slice(100, 350))
+_HEAD_SCALE = 1.2
+_HEAD_AT = (40, 8)  # top, left
 
 
 def astronaut_bgr() -> np.ndarray:
@@ -53,3 +65,23 @@ def moving_frames(count: int, angle: float = 0.0, phase: float = 0.0) -> list[np
 
 def astronaut_video(path: Path, count: int = 60, angle: float = 0.0, fps: float = 30.0, phase: float = 0.0) -> Path:
     return write_video(path, moving_frames(count, angle, phase), fps)
+
+
+def hand_frame(step: float = 0.0) -> np.ndarray:
+    """A 640x480 BGR frame with a face and a hand in view (see the module's note). `step` moves the head
+    a little within the picture and the whole picture a little in the frame, as a held camera would."""
+    canvas = cv2.imread(str(HAND_PHOTO), cv2.IMREAD_COLOR)
+    if canvas is None:
+        raise RuntimeError(f"cannot read {HAND_PHOTO}")
+    head = cv2.resize(astronaut_bgr()[_HEAD], None, fx=_HEAD_SCALE, fy=_HEAD_SCALE, interpolation=cv2.INTER_AREA)
+    top = _HEAD_AT[0] + int(6 * np.sin(step / 6))
+    left = _HEAD_AT[1] + int(6 * np.sin(step / 5))
+    rows, cols = min(head.shape[0], HEIGHT - top), min(head.shape[1], WIDTH - left)
+    canvas[top:top + rows, left:left + cols] = head[:rows, :cols]
+    matrix = cv2.getRotationMatrix2D((WIDTH / 2, HEIGHT / 2), np.sin(step / 7), 1.0)
+    matrix[:, 2] += (4 * np.sin(step / 9), 4 * np.sin(step / 11))
+    return cv2.warpAffine(canvas, matrix, (WIDTH, HEIGHT), borderMode=cv2.BORDER_REFLECT)
+
+
+def hand_video(path: Path, count: int = 60, fps: float = 30.0) -> Path:
+    return write_video(path, [hand_frame(i) for i in range(count)], fps)

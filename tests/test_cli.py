@@ -96,6 +96,15 @@ def test_before_training_the_default_moods_see_a_happy_astronaut(home, astronaut
     assert moods(seen.out) == ["happy"]
 
 
+def test_infer_at_a_lower_rate_prints_one_line_per_analysed_frame(home, upright_video):
+    seen = run_tool("infer.py", "--no-window", "--source", upright_video, "--home", home, "--rate", "10")
+    assert seen.code == 0, seen.err
+    times = [float(line.split("\t")[0]) for line in seen.out.splitlines() if not line.startswith("#")]
+    assert len(times) == 20 and times[:4] == [0.0, 0.1, 0.2, 0.3]  # 2 s of video at 10 a second
+    assert set(moods(seen.out)) == {"happy"}
+    assert "20 frames in" in seen.err
+
+
 def test_profiles_keep_people_apart(home, upright_video):
     done = run_tool("collect.py", "smile", "--user", "anna", "--source", upright_video, "--frames", "5",
                     "--home", home)
@@ -124,6 +133,7 @@ def test_bad_input_gives_one_line_and_exit_2_and_loses_nothing(home, tmp_path, u
         (("train.py", "--data", tmp_path / "nowhere"), ("nowhere",)),
         (("infer.py", "--no-window", "--source", tmp_path / "missing.png"), ("missing.png",)),
         (("infer.py", "--no-window", "--threshold", "2"), ("--threshold",)),
+        (("infer.py", "--no-window", "--rate", "-1"), ("--rate",)),
         (("infer.py",), ("display",)),
     ]
     for args, fragments in cases:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from facemood.errors import FacemoodError
-from facemood.landmarks import (BLENDSHAPE_NAMES, DEFAULT_FACE_MODEL, LandmarkDetector, hand_slots,
+from facemood.landmarks import (BLENDSHAPE_NAMES, DEFAULT_FACE_MODEL, LandmarkDetector, Pacer, hand_slots,
                                  import_mediapipe, mirrored_rgb)
 from tests import media
 from tests.conftest import ROOT
@@ -93,3 +93,73 @@ def test_landmarks_never_import_tensorflow():
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False False"
     assert "Exception ignored" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_pacer_takes_frames_at_the_asked_rate_by_their_timestamps():
+    def taken(per_second, fps=30, seconds=2):
+        pacer = Pacer(per_second)
+        return [ms for ms in (int(i * 1000 / fps) for i in range(int(seconds * fps))) if pacer.take(ms)]
+
+    assert len(taken(None)) == 60
+    assert taken(15)[:4] == [0, 66, 133, 200]  # every other frame of a 30 frames/s camera
+    assert taken(5)[:3] == [0, 200, 400] and taken(12)[:4] == [0, 100, 166, 266]  # on schedule, on average
+    assert [len(taken(rate)) for rate in (12, 10, 5, 1)] == [24, 20, 10, 2]
+    pacer = Pacer(5)
+    assert pacer.take(1000) and not pacer.take(1100) and pacer.take(0)  # time going back starts afresh
+    assert pacer.take(10, force=True) and not pacer.due(50)
+    with pytest.raises(ValueError):
+        Pacer(-1)
+
+
+class CountingHands:
+    """The real HandLandmarker, counting the frames it gets."""
+
+    def __init__(self, landmarker):
+        self.landmarker, self.calls = landmarker, []
+
+    def detect_for_video(self, image, timestamp_ms):
+        self.calls.append(timestamp_ms)
+        return self.landmarker.detect_for_video(image, timestamp_ms)
+
+    def close(self):
+        self.landmarker.close()
+
+
+def detect_video(frames, **options):
+    """Landmarks of each frame (30 frames/s timestamps) and the timestamps the hand model got."""
+    with LandmarkDetector(video=True, **options) as detector:
+        detector._hands = hands = CountingHands(detector._hands)
+        found = [detector.detect(mirrored_rgb(frame), int(i * 1000 / 30)) for i, frame in enumerate(frames)]
+    return found, hands.calls
+
+
+def has_hand(landmarks):
+    return landmarks.left_hand is not None or landmarks.right_hand is not None
+
+
+def hand_points(landmarks):
+    return landmarks.left_hand if landmarks.left_hand is not None else landmarks.right_hand
+
+
+def test_without_a_hand_in_view_the_hand_model_searches_only_every_hand_search_ms():
+    frames = media.moving_frames(60)
+    every, every_calls = detect_video(frames)
+    paced, paced_calls = detect_video(frames, hand_search_ms=200)
+    assert len(every_calls) == 60 and len(paced_calls) == 10  # 2 s: 5 searches a second
+    assert all(b - a >= 150 for a, b in zip(paced_calls, paced_calls[1:]))  # strictly increasing, spaced
+    assert not any(has_hand(lm) for lm in every + paced)
+    assert all(lm.has_face for lm in paced)  # the face model still sees every frame
+
+
+def test_a_hand_is_found_soon_after_it_appears_then_tracked_on_every_frame():
+    frames = media.moving_frames(30) + [media.hand_frame(i) for i in range(45)]  # a hand from frame 30 (1 s)
+    every, _ = detect_video(frames)
+    paced, calls = detect_video(frames, hand_search_ms=200)
+    assert [has_hand(lm) for lm in every[30:]] == [True] * 45
+    first = next(i for i, lm in enumerate(paced) if has_hand(lm))
+    assert 30 <= first <= 30 + 6  # within 200 ms of video
+    assert all(has_hand(lm) for lm in paced[first:])
+    assert calls[-(75 - first):] == [int(i * 1000 / 30) for i in range(first, 75)]  # tracked every frame
+    for a, b in zip(every[first:], paced[first:]):  # the same hand in the same slot, within 2% of the frame
+        assert (a.left_hand is None, a.right_hand is None) == (b.left_hand is None, b.right_hand is None)
+        assert np.abs(hand_points(a) - hand_points(b)).max() < 0.02

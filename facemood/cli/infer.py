@@ -35,7 +35,11 @@ def add_infer_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--every", type=float, default=0.0, metavar="SECONDS",
                         help="with --no-window: one line per SECONDS of video instead of every frame")
     parser.add_argument("--smooth", type=int, default=5, metavar="N",
-                        help="average the last N frames before deciding (default 5; 1 = no smoothing)")
+                        help="average the moods of the last N/30 s, N frames of a 30 frames/s camera, before "
+                             "deciding (default 5; 1 = no smoothing); the same time at any --rate")
+    parser.add_argument("--rate", type=float, default=0.0, metavar="PER_S",
+                        help="with --no-window: analyse at most PER_S frames per second of video, one line each "
+                             "(default 0: every frame)")
     parser.add_argument("--threshold", type=float, default=0.6, metavar="P",
                         help="report 'unsure' when the top mood's confidence is below P (default 0.6)")
     parser.add_argument("--default-moods", action="store_true",
@@ -49,6 +53,8 @@ def check_args(args) -> None:
         raise FacemoodError(f"--smooth {args.smooth}: use 1 (no smoothing) or more frames")
     if not 0.0 <= args.threshold <= 1.0:
         raise FacemoodError(f"--threshold {args.threshold}: use a confidence between 0 and 1")
+    if args.rate < 0:
+        raise FacemoodError(f"--rate {args.rate}: use 0 (every frame) or a positive number of frames per second")
     if args.every < 0:
         raise FacemoodError(f"--every {args.every}: use 0 (every frame) or a positive number of seconds")
 
@@ -90,10 +96,13 @@ def recognise(args: argparse.Namespace) -> int:
     with StopOnSignal() as stop, open_source(args.source) as source, \
             LandmarkDetector(args.face_model, args.hand_model, video=source.is_stream,
                              hands=classifier.needs_hands, quiet=not args.verbose) as detector:
-        recogniser = Recogniser(detector, classifier, smooth=args.smooth, threshold=args.threshold)
+        recogniser = Recogniser(detector, classifier, smooth=args.smooth, threshold=args.threshold,
+                                per_second=args.rate or None)
         for frame in source:
             if stop.requested:
                 break
+            if not recogniser.due(frame.timestamp_ms):
+                continue
             reading = recogniser.read(frame)
             frames += 1
             no_face += not reading.landmarks.has_face
