@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import threading
 import uuid
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import atomic_write, fsync_folder
+from .dataset import atomic_write
 from .errors import FacemoodError
 from .model import MoodModel, read_npz
 from .profile import Profile
@@ -99,20 +100,40 @@ def save_model(profile: Profile, model: MoodModel, report: dict) -> str:
     Returns the new model id. Refuses a model or report with values that are not finite.
     """
     model.check_finite()
-    for key in ("heldout_accuracy",):
-        value = report.get(key)
-        if value is not None and not np.isfinite(value):
-            raise FacemoodError(f"training gave a held-out {key.replace('_', ' ')} of {value}: the model was not "
-                                "saved; check the recordings for broken rows")
+    accuracy = report.get("heldout_accuracy")
+    if accuracy is not None and not np.isfinite(accuracy):
+        raise FacemoodError(f"training gave a held-out accuracy of {accuracy}: the model was not saved; check the "
+                            "recordings for broken rows")
     model_id = uuid.uuid4().hex
-    meta = {"format": FORMAT_VERSION, "model_id": model_id, "layout": model.layout.id,
-            "emotions": model.emotions, **report}
+    meta = {**report, "format": FORMAT_VERSION, "model_id": model_id, "layout": model.layout.id,
+            "emotions": model.emotions}
     meta_text = json.dumps(meta, indent=1, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    writers = {
+    _commit(profile, {
         profile.weights_path: lambda handle: model.save(handle, model_id),
         profile.labels_path: lambda handle: np.save(handle, np.array(model.emotions), allow_pickle=False),
         profile.meta_path: lambda handle: handle.write(meta_text),
-    }
+    })
+    return model_id
+
+
+def install_model(profile: Profile, files: dict[Path, Path]) -> None:
+    """Put checked model files (final path -> a file to copy) in place as the profile's model, atomically as
+    a whole (profile import uses it). All of model_paths() must be given."""
+    if set(files) != set(model_paths(profile)):
+        raise ValueError("install_model needs exactly the files of model_paths()")
+
+    def copier(source: Path):
+        def copy(handle) -> None:
+            with open(source, "rb") as original:
+                shutil.copyfileobj(original, handle)
+        return copy
+
+    _commit(profile, {final: copier(source) for final, source in files.items()})
+
+
+def _commit(profile: Profile, writers: dict[Path, Callable]) -> None:
+    """Write every file under a temporary name, commit the journal, move them into place (see above)."""
+    model_id = uuid.uuid4().hex
     with _signals_deferred():
         for folder in {path.parent for path in writers}:
             folder.mkdir(parents=True, exist_ok=True)
@@ -124,7 +145,7 @@ def save_model(profile: Profile, model: MoodModel, report: dict) -> str:
                 moves.append((temp, final))
                 _write_synced(temp, write)
             for folder in {final.parent for _, final in moves}:
-                fsync_folder(folder)
+                _fsync_folder(folder)
             journal = {"model_id": model_id,
                        "moves": [[os.path.relpath(t, profile.models_dir), os.path.relpath(f, profile.models_dir)]
                                  for t, f in moves]}
@@ -139,7 +160,18 @@ def save_model(profile: Profile, model: MoodModel, report: dict) -> str:
         # An earlier facemood saved a Keras copy too; it would now describe another model.
         with contextlib.suppress(OSError):
             profile.keras_path.unlink()
-    return model_id
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make renames in `folder` durable (POSIX; elsewhere a no-op)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 # --- recovery -----------------------------------------------------------------------------------------
@@ -156,9 +188,9 @@ def _finish(profile: Profile, journal: dict) -> None:
         if temp.exists():
             os.replace(temp, final)
     for folder in {(profile.models_dir / final).parent for _, final in journal["moves"]}:
-        fsync_folder(folder)
+        _fsync_folder(folder)
     _journal_path(profile).unlink(missing_ok=True)
-    fsync_folder(profile.models_dir)
+    _fsync_folder(profile.models_dir)
 
 
 def _leftovers(profile: Profile) -> list[Path]:

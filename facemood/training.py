@@ -89,9 +89,9 @@ class TrainConfig:
     # it is the riskier shape, and a handful of inner rows can flatter it.
     network_margin: float = 0.05
     learning_rate: float = 2e-3
-    batch_size: int = 64
-    max_epochs: int = 100
-    patience: int = 10
+    batch_size: int = 128
+    max_epochs: int = 60
+    patience: int = 8
     holdout: float = HOLDOUT_FRACTION  # the report rows: each emotion's last part
     inner_holdout: float = HOLDOUT_FRACTION  # the choosing rows: the fit part's last part
     refit: bool = True  # after the report, train the choice again on every row
@@ -353,7 +353,7 @@ def fit_and_choose(rows: LabelledRows, layout: Layout, emotions: list[str], conf
     """The whole training procedure on `rows`: choose a head on their last part, train it on all of them."""
     candidates = _score_candidates(rows, layout, len(emotions), config, lambda f: on_progress(0.8 * f))
     chosen = choose(candidates, config.network_margin)
-    log.info("chose %s (accuracy %.3f on the last %d%% of the rows it was given)", chosen.spec.describe(),
+    log.debug("chose %s (accuracy %.3f on the last %d%% of the rows it was given)", chosen.spec.describe(),
              chosen.inner_accuracy, round(100 * config.inner_holdout))
     epochs = _epochs_for(chosen, len(time_cut(rows, config.inner_holdout)[0]), len(rows))
     model = _fit_model(rows, layout, emotions, chosen, epochs, config, lambda f: on_progress(0.8 + 0.2 * f))

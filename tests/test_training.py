@@ -1,4 +1,4 @@
-"""Real Keras training on real MediaPipe rows (the astronaut upright vs. head tilted)."""
+"""Real Keras training on real MediaPipe rows (the astronaut upright vs. head frowning)."""
 
 import numpy as np
 import pytest
@@ -21,11 +21,11 @@ def trained(detected_rows, tmp_path_factory):
 
 def test_report_holds_out_the_last_fifth(trained, detected_rows):
     report = trained.report
-    assert report.emotions == ["tilted", "upright"]
+    assert report.emotions == ["frowning", "upright"]
     assert report.holdout_rows == sum(int(np.ceil(len(r) * 0.2)) for r in detected_rows.values())
     assert report.heldout_accuracy >= 0.95
     assert np.array(report.confusion).sum() == report.holdout_rows
-    assert set(report.per_emotion_accuracy) == {"tilted", "upright"}
+    assert set(report.per_emotion_accuracy) == {"frowning", "upright"}
 
 
 def test_numpy_export_matches_keras(trained, detected_rows):
@@ -49,8 +49,8 @@ def test_save_and_load_round_trip_and_mismatch(trained, tmp_path, detected_rows)
     profile = resolve_profile(None, tmp_path)
     training.save(profile, trained)
     loaded = load_model(profile)
-    assert loaded.emotions == ["tilted", "upright"] and loaded.layout.id == "blendshapes-1072"
-    rows = detected_rows["tilted"][:5]
+    assert loaded.emotions == ["frowning", "upright"] and loaded.layout.id == "blendshapes-1072"
+    rows = detected_rows["frowning"][:5]
     np.testing.assert_allclose(loaded.predict_proba(rows), trained.mood_model.predict_proba(rows), atol=1e-6)
     reloaded = keras.saving.load_model(profile.keras_path)
     np.testing.assert_allclose(reloaded(rows.astype(np.float32)).numpy(), loaded.predict_proba(rows), atol=1e-4)
@@ -58,7 +58,7 @@ def test_save_and_load_round_trip_and_mismatch(trained, tmp_path, detected_rows)
     np.save(profile.labels_path, np.array(["happy", "sad"]))
     with pytest.raises(FacemoodError, match="labels.npy"):
         load_model(profile)
-    np.save(profile.labels_path, np.array(["tilted", "upright"]))
+    np.save(profile.labels_path, np.array(["frowning", "upright"]))
     profile.weights_path.write_bytes(b"garbage")
     with pytest.raises(FacemoodError, match="damaged"):
         load_model(profile)
