@@ -16,7 +16,7 @@ from .moods import DefaultMoods, TrainedMoods
 from .names import clean_name
 from .profile import DEFAULT_PROFILE, Profile, list_profiles, resolve_profile
 from .recommend import PROVIDERS
-from .settings import Settings, load_settings, save_settings
+from .settings import Settings, check_setting, load_settings, save_settings
 
 
 class ActiveProfile:
@@ -73,17 +73,22 @@ class ActiveProfile:
             return True
 
     def save_settings(self, **changes) -> Settings:
-        """Change and save some settings (names of Settings fields; others are ignored)."""
+        """Change and save some settings (names of Settings fields; others are ignored). A value a
+        setting cannot take is a ValueError (FacemoodError for a music service we do not know)."""
         if "provider" in changes and changes["provider"] not in PROVIDERS:
             raise FacemoodError(f"unknown music service {changes['provider']!r}")
         known = {f.name for f in dataclasses.fields(Settings)}
+        checked = {name: check_setting(name, value) for name, value in changes.items() if name in known}
         with self._lock:  # held while writing, so two quick changes reach the file in order
-            self.settings = dataclasses.replace(self.settings, **{k: v for k, v in changes.items() if k in known})
+            self.settings = dataclasses.replace(self.settings, **checked)
             self.revision += 1
             save_settings(self.profile.settings_path, self.settings)
             return self.settings
 
     def set_mood_words(self, emotion: str, words: str) -> Settings:
-        """The words searched for `emotion` (blank: the emotion's own name)."""
-        mood_words = {**self.settings.mood_words, str(emotion): str(words).strip()}
+        """The words searched for `emotion`; blank: the default words (Settings.default_words_for)."""
+        emotion, words = str(emotion), " ".join(str(words).split())
+        mood_words = {name: own for name, own in self.settings.mood_words.items() if name != emotion}
+        if words:
+            mood_words[emotion] = words
         return self.save_settings(mood_words=mood_words)

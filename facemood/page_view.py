@@ -10,15 +10,20 @@ import dataclasses
 
 from .active_profile import ActiveProfile
 from .dataset import read_takes, recording_files
+from .emotion_words import LIFT, MATCH
 from .live_session import LiveSession
 from .mood_journal import MoodJournal
+from .player import Player
 from .profile import Profile
 from .recommend import PROVIDER_NAMES, PROVIDERS
+from .settings import Settings
+from .song_prompt import SongPrompt
 from .takes import Takes
 from .training_job import TrainingJob
 
 HISTORY_DAYS = 7
 HISTORY_SONGS = 8
+GOALS = [{"id": MATCH, "name": "Match my mood"}, {"id": LIFT, "name": "Lift my mood"}]
 
 
 def recordings_overview(profile: Profile) -> list[dict]:
@@ -33,14 +38,27 @@ def recordings_overview(profile: Profile) -> list[dict]:
     return emotions
 
 
+def settings_overview(settings: Settings, emotions: list[str]) -> dict:
+    """The settings as the page edits them: each emotion's own words ("" when unset) next to the default
+    words shown as the placeholder (which follow Match or Lift)."""
+    return {"singer": settings.singer, "language": settings.language, "provider": settings.provider,
+            "overlay": settings.overlay, "mood_goal": settings.mood_goal,
+            "mood_words": {e: {"own": settings.mood_words.get(e, ""), "default": settings.default_words_for(e)}
+                           for e in emotions},
+            "suggest_songs": settings.suggest_songs, "suggest_hold_seconds": settings.suggest_hold_seconds,
+            "suggest_every_minutes": settings.suggest_every_minutes}
+
+
 class PageView:
     def __init__(self, profiles: ActiveProfile, live: LiveSession, takes: Takes, training: TrainingJob,
-                 journal: MoodJournal):
+                 journal: MoodJournal, player: Player, prompt: SongPrompt):
         self.profiles = profiles
         self.live = live
         self.takes = takes
         self.training = training
         self.journal = journal
+        self.player = player
+        self.prompt = prompt
 
     @property
     def version(self) -> int:
@@ -66,6 +84,7 @@ class PageView:
             "default_model": self.profiles.classifier.is_default,
             "version": self.version,
             "first_mood_after": self.live.first_mood_after,
+            "suggestion": self.prompt.offer,
         }
 
     def overview(self) -> dict:
@@ -82,10 +101,10 @@ class PageView:
             "model": {"default": classifier.is_default, "emotions": classifier.emotions,
                       "accuracy": meta.get("heldout_accuracy"), "per_emotion": meta.get("per_emotion_accuracy"),
                       "trained_at": meta.get("trained_at"), "layout": meta.get("layout")},
-            "settings": {"singer": settings.singer, "language": settings.language,
-                         "provider": settings.provider, "overlay": settings.overlay,
-                         "mood_words": {e: settings.words_for(e) for e in classifier.emotions}},
+            "settings": settings_overview(settings, classifier.emotions),
             "providers": [{"id": p, "name": PROVIDER_NAMES[p]} for p in PROVIDERS],
+            "goals": GOALS,
+            "player": self.player.page_config(),
             "history": self.journal.summary(HISTORY_DAYS, HISTORY_SONGS),
             "source": self.live.source_description,
         }

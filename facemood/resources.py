@@ -24,7 +24,7 @@ FROM_CHECKOUT = not (PACKAGE_DIR / "ui").is_dir()
 BUNDLES_DIR = _CHECKOUT / "models" if FROM_CHECKOUT else PACKAGE_DIR / "bundles"
 FACE_BUNDLE = BUNDLES_DIR / "face_landmarker.task"
 HAND_BUNDLE = BUNDLES_DIR / "hand_landmarker.task"
-#: The window's page: index.html, app.js, style.css.
+#: The window's page: the files stream.PAGE_FILES lists (index.html, its scripts, style.css).
 UI_DIR = _CHECKOUT / "ui" if FROM_CHECKOUT else PACKAGE_DIR / "ui"
 ICON = PACKAGE_DIR / "icons" / "facemood.svg"
 

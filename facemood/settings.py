@@ -75,6 +75,19 @@ _CHECKS: dict[str, tuple[str, Callable[[object], bool]]] = {
 _FLOATS = {"suggest_hold_seconds", "suggest_every_minutes"}
 
 
+def check_setting(name: str, value: object) -> object:
+    """`value` as the setting `name` keeps it (seconds and minutes as floats); ValueError saying what a
+    good value is. For values from outside, e.g. the window's page: settings_from_dict forgives instead."""
+    if name == "mood_words":
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise ValueError(f"mood_words should map each emotion to its words, not {value!r}")
+        return dict(value)
+    wanted, check = _CHECKS[name]
+    if not check(value):
+        raise ValueError(f"{name} should be {wanted}, not {value!r}")
+    return float(value) if name in _FLOATS else value  # type: ignore[arg-type]
+
+
 def _mood_words(value: object, path: Path) -> dict[str, str]:
     if not isinstance(value, dict):
         log.warning("%s: mood_words is not an object; using the default words", path)

@@ -23,12 +23,13 @@ log = logging.getLogger(__name__)
 BOUNDARY = b"facemoodframe"
 STREAM = "stream.mjpg"
 PAGE_FILES = {"index.html": "text/html; charset=utf-8", "app.js": "text/javascript; charset=utf-8",
+              "player.js": "text/javascript; charset=utf-8", "music.js": "text/javascript; charset=utf-8",
               "style.css": "text/css; charset=utf-8"}
 # The page shows one live view; a few more allow for a reload whose old stream has not noticed yet.
 MAX_STREAMS = 4
-# Origins the page may put in an iframe. The in-window music player adds YouTube's here
-# ("https://www.youtube-nocookie.com"); until then the page embeds nothing.
-FRAME_SOURCES: tuple[str, ...] = ()
+# Origins the page may put in an iframe: YouTube's embeddable player (player.PLAYER_ORIGIN), driven with
+# postMessage, so no YouTube script runs in the page and script-src stays 'self'.
+FRAME_SOURCES: tuple[str, ...] = ("https://www.youtube-nocookie.com",)
 # Song thumbnails come from YouTube's image hosts (i.ytimg.com, i9.ytimg.com, ...).
 IMAGE_SOURCES = ("'self'", "https://*.ytimg.com")
 
@@ -53,8 +54,7 @@ def content_security_policy(frame_sources: tuple[str, ...] = FRAME_SOURCES) -> s
     return "; ".join(f"{name} {' '.join(values)}" for name, values in rules.items())
 
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": content_security_policy(),
+_OTHER_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     # YouTube's player refuses pages that send no referrer; this (the browsers' default) sends the origin only.
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -63,6 +63,11 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cache-Control": "no-store",
 }
+
+
+def security_headers(frame_sources: tuple[str, ...] = FRAME_SOURCES) -> dict[str, str]:
+    """Every answer's headers; the policy allows `frame_sources` in frames."""
+    return {"Content-Security-Policy": content_security_policy(frame_sources), **_OTHER_HEADERS}
 
 
 class JpegBuffer:
@@ -103,11 +108,14 @@ class _QuietHTTPServer(ThreadingHTTPServer):
 
 
 class LoopbackServer:
-    """Serves /TOKEN/index.html, /TOKEN/app.js, /TOKEN/style.css (from `ui_dir`) and /TOKEN/stream.mjpg."""
+    """Serves /TOKEN/<each of PAGE_FILES> (from `ui_dir`) and /TOKEN/stream.mjpg; the page may frame
+    `frame_sources` (the player's origin: a local stand-in in tests)."""
 
-    def __init__(self, frames: JpegBuffer, ui_dir: Path, *, max_streams: int = MAX_STREAMS, port: int = 0):
+    def __init__(self, frames: JpegBuffer, ui_dir: Path, *, max_streams: int = MAX_STREAMS, port: int = 0,
+                 frame_sources: tuple[str, ...] = FRAME_SOURCES):
         self.frames = frames
         self.ui_dir = Path(ui_dir)
+        self.security_headers = security_headers(frame_sources)
         self.max_streams = max_streams
         self.token = secrets.token_urlsafe(16)
         self.closing = threading.Event()
@@ -185,7 +193,7 @@ class LoopbackServer:
             def _send(self, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8",
                       **headers: str) -> None:
                 self.send_response(status)
-                for key, value in {**SECURITY_HEADERS, **headers}.items():
+                for key, value in {**server.security_headers, **headers}.items():
                     self.send_header(key, value)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -215,7 +223,7 @@ class LoopbackServer:
                     return
                 try:
                     self.send_response(200)
-                    for key, value in SECURITY_HEADERS.items():
+                    for key, value in server.security_headers.items():
                         self.send_header(key, value)
                     self.send_header("Content-Type", f"multipart/x-mixed-replace; boundary={BOUNDARY.decode()}")
                     self.end_headers()

@@ -8,8 +8,10 @@ WindowServices hands them here:
       Preview      (preview.py)           the JPEG live view the loopback server streams
       Takes        (takes.py)             the take being recorded
       MoodJournal  (mood_journal.py)      a mood sample a second into the profile's history
+      SongPrompt   (song_prompt.py)     songs offered when the mood changes and holds (opt-in)
     TrainingJob    (training_job.py)    train.py in its own process, then the new model swapped in
-    Songs          (songs.py)           "Recommend me songs" for the live or a chosen mood
+    Songs          (songs.py)           "Recommend me songs" for the live or a chosen mood, ranked; 👍/👎
+    Player         (player.py)          the song playing in the page's YouTube player; the browser fallback
     PageView       (page_view.py)       the state() and overview() payloads the page polls
 
 WindowApi is what the page may call; it forwards to one service (or to WindowServices where one
@@ -34,10 +36,12 @@ from .errors import FacemoodError
 from .live_session import LiveOptions, LiveSession
 from .mood_journal import MoodJournal
 from .page_view import PageView
+from .player import Player, PlayerOptions
 from .preview import Preview
 from .profile import Profile
 from .resources import UI_DIR
 from .recommend import Recommender
+from .song_prompt import SongPrompt
 from .songs import Songs
 from .stream import JpegBuffer, LoopbackServer
 from .takes import Takes
@@ -79,6 +83,7 @@ class WindowOptions:
     smooth: int = 5
     threshold: float = 0.6
     started: float = field(default_factory=time.monotonic)  # when the user launched us, for time to first mood
+    player: PlayerOptions = field(default_factory=PlayerOptions)  # tests put a local stand-in for YouTube here
 
 
 class WindowServices:
@@ -96,10 +101,14 @@ class WindowServices:
         self.training = TrainingJob(on_trained=self._use_new_model)
         self.songs = Songs(recommender or Recommender(), self.profiles, self.journal,
                            current_mood=lambda: self.live.state.mood_label)
-        self.page = PageView(self.profiles, self.live, self.takes, self.training, self.journal)
+        self.player = Player(self.songs, self.journal, options.player)
+        self.prompt = SongPrompt(self.profiles, playing=lambda: self.player.playing)
+        self.page = PageView(self.profiles, self.live, self.takes, self.training, self.journal, self.player,
+                             self.prompt)
         self.live.add_consumer(self.preview.on_reading)
         self.live.add_consumer(self.takes.on_reading, on_stop=self.takes.stop)
         self.live.add_consumer(self.journal.on_reading)
+        self.live.add_consumer(self.prompt.on_reading)
         self.journal.open(self.profiles.profile, self.live.source_description)
         self._switching = threading.Lock()
 
@@ -124,7 +133,9 @@ class WindowServices:
             self.takes.stop()  # a take in progress is saved to the profile it was recorded for
             profile = switch()
             self.live.set_classifier(self.profiles.classifier)
+            self.player.reset()  # the song on now was the other profile's; its history closes it
             self.journal.open(profile, self.live.source_description)
+            self.prompt.reset()
 
     def record_start(self, emotion: str, frames: int | None = None) -> None:
         self.live.check_ready()
@@ -140,6 +151,20 @@ class WindowServices:
     def _use_new_model(self, profile: Profile) -> None:
         if self.profiles.reload_model(profile):
             self.live.set_classifier(self.profiles.classifier)
+            self.prompt.reset()  # new emotions: a change between old ones means nothing now
+
+    def rate(self, video_id: str, rating: int) -> dict:
+        """👍/👎 on a result, recorded against its play when it is the song on now."""
+        return self.songs.rate(video_id, rating, play_id=self.player.play_id_of(video_id))
+
+    def set_suggestions(self, on: bool | None = None, hold_seconds: float | None = None,
+                        every_minutes: float | None = None) -> dict:
+        """Change the given suggestion settings (None: leave it): each control on the page sends its own."""
+        changes = {name: value for name, value in (("suggest_songs", on), ("suggest_hold_seconds", hold_seconds),
+                                                   ("suggest_every_minutes", every_minutes)) if value is not None}
+        settings = self.profiles.save_settings(**changes)
+        return {"suggest_songs": settings.suggest_songs, "suggest_hold_seconds": settings.suggest_hold_seconds,
+                "suggest_every_minutes": settings.suggest_every_minutes}
 
 
 class WindowApi:
@@ -196,6 +221,21 @@ class WindowApi:
 
     def set_mood_words(self, emotion, words):
         return self._call(self._services.profiles.set_mood_words, emotion, words)
+
+    def set_mood_goal(self, goal):
+        return self._call(lambda: {"mood_goal": self._services.profiles.save_settings(mood_goal=goal).mood_goal})
+
+    def set_suggestions(self, on=None, hold_seconds=None, every_minutes=None):
+        return self._call(self._services.set_suggestions, on, hold_seconds, every_minutes)
+
+    def dismiss_suggestion(self):
+        return self._call(self._services.prompt.dismiss)
+
+    def rate(self, video_id, rating):
+        return self._call(self._services.rate, video_id, rating)
+
+    def player_event(self, video_id, event, code=None):
+        return self._call(self._services.player.event, video_id, event, code)
 
     def retry(self):
         return self._call(self._services.live.retry)
@@ -254,11 +294,21 @@ def leave_when_done(code: int, grace_s: float = 1.0) -> int:
     os._exit(code)
 
 
+def allow_playback_without_a_click(window) -> None:
+    """The next song of the queue starts when one ends, with no click in YouTube's frame. Qt's default
+    refuses media a frame starts without a user gesture (which earlier click counts differs between Qt
+    versions); the page plays only what the user picked, so it may. Runs on the GUI thread (before_show)."""
+    from PyQt6.QtWebEngineCore import QWebEngineSettings
+
+    window.native.webview.page().settings().setAttribute(
+        QWebEngineSettings.WebAttribute.PlaybackRequiresUserGesture, False)
+
+
 def launch(args, *, recommender: Recommender | None = None, driver: Callable | None = None,
-           started: float | None = None) -> int:
+           started: float | None = None, player: PlayerOptions | None = None) -> int:
     """Open the window for infer.py's `args` and run until the user closes it. `driver(window, services)`,
     when given, runs on a background thread once the window exists (tests and screenshots use it); the
-    window closes after it."""
+    window closes after it. `player`: tests point the in-window player at a local stand-in for YouTube."""
     check_display()
     _prepare_qt()
     try:
@@ -268,14 +318,15 @@ def launch(args, *, recommender: Recommender | None = None, driver: Callable | N
                             "pip install -r requirements.txt, or use --no-window") from None
     options = WindowOptions(source=args.source, home=args.home, user=args.user, face_model=args.face_model,
                             hand_model=args.hand_model, smooth=args.smooth, threshold=args.threshold,
-                            started=started or time.monotonic())
+                            started=started or time.monotonic(), player=player or PlayerOptions())
     services = WindowServices(options, recommender)
-    server = LoopbackServer(services.frames, UI_DIR).start()
+    server = LoopbackServer(services.frames, UI_DIR, frame_sources=(options.player.origin,)).start()
     services.start()  # MediaPipe starts while Qt does
     # An http:// URL: pywebview starts no file server of its own, and the page has a real origin.
     # text_select=True: style.css makes text unselectable itself (pywebview would add an inline <style>).
     window = webview.create_window("facemood", url=server.page_url, js_api=WindowApi(services), text_select=True,
                                    width=1280, height=860, min_size=(1000, 700), background_color="#14161b")
+    window.events.before_show += allow_playback_without_a_click
 
     def drive(window):
         try:

@@ -55,6 +55,21 @@ def wait_for(check, timeout: float = 60, what: str = "", every: float = 0.05):
     raise TimeoutError(f"timed out after {timeout} s waiting for {what or check}")
 
 
+class Clock:
+    """A clock the test moves by hand (services take `clock=`): exact timing, no sleeping."""
+
+    def __init__(self, now: float = 0.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
 def assert_clean_error(result: Result, *fragments: str) -> None:
     """Exit code 2, one line on stderr naming what went wrong, no traceback."""
     assert result.code == 2, (result.code, result.out, result.err)
@@ -69,6 +84,29 @@ def youtube_answer(*items: dict) -> dict:
     """A YouTube search answer holding `items` in its one section."""
     return {"contents": {"twoColumnSearchResultsRenderer": {"primaryContents": {"sectionListRenderer": {
         "contents": [{"itemSectionRenderer": {"contents": list(items)}}]}}}}}
+
+
+SEEDED_SONG_TITLE = "Seeded Song"
+
+
+def seed_a_song_that_lifted(history_path: Path, days_ago: float = 1.0) -> None:
+    """A session `days_ago`: a minute sad, then "Seeded Song" played while the mood turned happy, written
+    with the History facemood records with."""
+    from facemood.history import History
+    from facemood.recommend import SongResult
+
+    song = SongResult(SEEDED_SONG_TITLE, "Seed Channel", "3:00", "", "https://www.youtube.com/watch?v=Zz9_seed000",
+                      "Zz9_seed000")
+    start = time.time() - days_ago * 86400
+    with History(history_path) as history:
+        session = history.start_session("default", "camera 0", at=start - 70)
+        for i in range(10):
+            history.record_mood(session, "sad", 0.9, 6.0, at=start - 60 + 6 * i)
+        play = history.start_play(session, song, "sad", "uplifting song", at=start)
+        for i in range(10):
+            history.record_mood(session, "happy", 0.9, 6.0, at=start + 6 * (i + 1), play_id=play)
+        history.end_play(play, "ended", at=start + 61)
+        history.end_session(session, at=start + 70)
 
 
 @pytest.fixture
@@ -110,6 +148,13 @@ def upright_video(media_dir) -> Path:
 def frowning_video(media_dir) -> Path:
     """The same face with the head frowning 25 degrees: a second, clearly different 'expression'."""
     return media.astronaut_video(media_dir / "frowning.mp4", count=60, angle=25)
+
+
+@pytest.fixture(scope="session")
+def mood_change_video(media_dir) -> Path:
+    """The astronaut smiling for 3 s, then frowning for 6 s (happy, then sad, with the default moods)."""
+    frames = media.moving_frames(90) + media.moving_frames(180, phase=1.0, picture=media.frowning_astronaut_bgr())
+    return media.write_video(media_dir / "happy-then-sad.mp4", frames)
 
 
 @pytest.fixture(scope="session")

@@ -30,10 +30,24 @@ def astronaut_bgr() -> np.ndarray:
     return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
 
 
-def astronaut_frame(shift: int = 0, angle: float = 0.0, scale: float = 1.0, face_size: int = 448) -> np.ndarray:
-    """A 640x480 BGR frame with the astronaut's head and shoulders, moved, turned and zoomed a little."""
+# The astronaut's mouth in her 512x512 picture (rows, columns). Turned upside down, her smile becomes a
+# frown: MediaPipe's blendshapes then read sad (frowning corners), a second real mood of one real face.
+_MOUTH = (slice(131, 164), slice(192, 255))
+
+
+def frowning_astronaut_bgr() -> np.ndarray:
+    picture = astronaut_bgr()
+    picture[_MOUTH] = picture[_MOUTH][::-1].copy()
+    return picture
+
+
+def astronaut_frame(shift: int = 0, angle: float = 0.0, scale: float = 1.0, face_size: int = 448,
+                    picture: np.ndarray | None = None) -> np.ndarray:
+    """A 640x480 BGR frame with the astronaut's head and shoulders (or `picture`, e.g. frowning), moved,
+    turned and zoomed a little."""
     canvas = np.full((HEIGHT, WIDTH, 3), BACKGROUND, np.uint8)
-    face = cv2.resize(astronaut_bgr(), (face_size, face_size), interpolation=cv2.INTER_AREA)
+    picture = astronaut_bgr() if picture is None else picture
+    face = cv2.resize(picture, (face_size, face_size), interpolation=cv2.INTER_AREA)
     top, left = (HEIGHT - face_size) // 2, (WIDTH - face_size) // 2 + shift
     canvas[top:top + face_size, left:left + face_size] = face
     matrix = cv2.getRotationMatrix2D((WIDTH / 2, HEIGHT / 2), angle, scale)
@@ -56,11 +70,12 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 30.0) -> Path
     return path
 
 
-def moving_frames(count: int, angle: float = 0.0, phase: float = 0.0) -> list[np.ndarray]:
+def moving_frames(count: int, angle: float = 0.0, phase: float = 0.0,
+                  picture: np.ndarray | None = None) -> list[np.ndarray]:
     """`count` frames of the astronaut swaying gently around `angle` degrees of head tilt; another
     `phase` gives other movements."""
     return [astronaut_frame(shift=int(8 * np.sin(i / 5 + phase)), angle=angle + 2 * np.sin(i / 7 + phase),
-                            scale=1 + 0.05 * np.sin(i / 9 + phase)) for i in range(count)]
+                            scale=1 + 0.05 * np.sin(i / 9 + phase), picture=picture) for i in range(count)]
 
 
 def astronaut_video(path: Path, count: int = 60, angle: float = 0.0, fps: float = 30.0, phase: float = 0.0) -> Path:

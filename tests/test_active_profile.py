@@ -38,12 +38,24 @@ def test_an_unknown_music_service_is_refused(home):
     assert profiles.settings.provider == "youtube"
 
 
-def test_mood_words_blank_means_the_emotions_own_name(home):
+def test_mood_words_blank_means_the_default_words(home):
     profiles = ActiveProfile(home)
-    profiles.set_mood_words("sad", "  uplifting ")
-    assert profiles.settings.words_for("sad") == "uplifting"
+    profiles.set_mood_words("sad", "  slow   blues ")
+    assert profiles.settings.words_for("sad") == "slow blues" and profiles.settings.mood_words == {"sad": "slow blues"}
     profiles.set_mood_words("sad", "  ")
-    assert profiles.settings.words_for("sad") == "sad"
+    assert profiles.settings.words_for("sad") == "sad" and profiles.settings.mood_words == {}
+    profiles.save_settings(mood_goal="lift")
+    assert profiles.settings.words_for("sad") == "uplifting"
+
+
+def test_a_value_a_setting_cannot_take_is_refused_and_nothing_is_saved(home):
+    profiles = ActiveProfile(home)
+    for change in ({"mood_goal": "cheer"}, {"suggest_hold_seconds": -1}, {"suggest_songs": "yes"},
+                   {"singer": "Adele", "suggest_every_minutes": "5"}):
+        with pytest.raises(ValueError):
+            profiles.save_settings(**change)
+    assert profiles.settings == ActiveProfile(home).settings and profiles.settings.singer == ""
+    assert not resolve_profile(None, home).settings_path.exists()
 
 
 def test_profiles_are_created_once_with_a_clean_name(home):

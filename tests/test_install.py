@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from packaging.requirements import Requirement
 
+from facemood.stream import PAGE_FILES
 from tests.conftest import ROOT
 from tests.test_cli import moods
 
@@ -57,8 +58,8 @@ def test_the_wheel_carries_the_page_and_bundles_and_nothing_of_the_user(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {name for name in names if not name.startswith("facemood-")}
     for needed in ("facemood/bundles/face_landmarker.task", "facemood/bundles/hand_landmarker.task",
-                   "facemood/bundles/LICENSE-Apache-2.0.txt", "facemood/ui/index.html", "facemood/ui/app.js",
-                   "facemood/ui/style.css", "facemood/icons/facemood.svg", "facemood/cli/main.py"):
+                   "facemood/bundles/LICENSE-Apache-2.0.txt", *(f"facemood/ui/{name}" for name in PAGE_FILES),
+                   "facemood/icons/facemood.svg", "facemood/cli/main.py"):
         assert needed in shipped, needed
     assert not [n for n in shipped if "mood_model" in n or "labels.npy" in n or n.endswith(".npy") or "/anna" in n]
     assert all(n.startswith("facemood/") for n in shipped)

@@ -6,24 +6,15 @@ import dataclasses
 
 import pytest
 
-from facemood.history import History
+from facemood.history import DISLIKE, History
 from facemood.mood_journal import MoodJournal
 from facemood.moods import NO_FACE, UNSURE, Mood
 from facemood.profile import resolve_profile
-from facemood.recommend import Recommendation
+from facemood.recommend import Recommendation, SongResult
+from tests.conftest import SEEDED_SONG_TITLE, Clock, seed_a_song_that_lifted
 
-
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
+SONG = SongResult("Udaan", "Saregam Studio Sessions", "4:02", "", "https://www.youtube.com/watch?v=Vb8_nT4sWq0",
+                  "Vb8_nT4sWq0")
 
 
 def with_mood(reading, label: str):
@@ -91,6 +82,68 @@ def test_a_broken_history_file_is_an_error_to_show_and_nothing_breaks(home, read
     assert "history.sqlite3" in journal.error
     feed(journal, clock, readings[0], [0.0, 1.0, 2.0])
     journal.song_asked("happy", Recommendation("q", "youtube", "https://www.youtube.com/", [], True, ""))
-    assert journal.summary() == {"days": [], "songs": []}
+    assert journal.summary() == {"days": [], "songs": [], "plays": [], "lifted": []}
+    assert journal.start_play(SONG, "sad", "uplifting song") is None and journal.feedback("sad") == []
     journal.open(resolve_profile("anna", home), "camera 0")
     assert journal.error is None
+
+
+def test_moods_seen_while_a_song_plays_are_recorded_against_it_but_not_while_it_is_paused(home, readings, clock):
+    journal = MoodJournal(clock=clock)
+    profile = resolve_profile(None, home)
+    journal.open(profile, "camera 0")
+    feed(journal, clock, readings[0], [0.0, 1.0])
+    play = journal.start_play(SONG, "sad", "uplifting song")
+    feed(journal, clock, readings[0], [2.0, 3.0])
+    journal.pause_play(play, True)
+    feed(journal, clock, readings[0], [4.0])
+    journal.pause_play(play, False)
+    feed(journal, clock, readings[0], [5.0])
+    journal.record_feedback(SONG, DISLIKE, "sad", "uplifting song", play_id=play)
+    journal.end_play(play, "skipped")
+    feed(journal, clock, readings[0], [6.0])
+    journal.pause_play(play, False)  # late news about a play that ended: nothing resumes
+    feed(journal, clock, readings[0], [7.0])
+    assert journal.feedback("sad")[0].play_id == play and journal.feedback("happy") == []
+    journal.close()
+    with History(profile.history_path) as history:
+        assert [sample.play_id for sample in history.mood_samples()] == [None, play, play, None, play, None, None]
+        assert history.plays()[0].end_reason == "skipped" and history.plays()[0].query == "uplifting song"
+
+
+def test_the_history_panel_has_the_mood_before_and_after_each_song_and_the_songs_that_lifted(home, readings, clock):
+    profile = resolve_profile(None, home)
+    seed_a_song_that_lifted(profile.history_path)
+    journal = MoodJournal(clock=clock)
+    journal.open(profile, "camera 0")
+    revision = journal.revision
+    play = journal.start_play(SONG, "sad", "uplifting song")
+    summary = journal.summary()
+    assert journal.revision == revision + 1
+    assert [line["text"] for line in summary["plays"]] == ["“Udaan” on now",
+                                                          f"after “{SEEDED_SONG_TITLE}”, sad → happy"]
+    assert summary["plays"][1]["lifted"] and not summary["plays"][0]["lifted"]
+    assert summary["lifted"] == [{"title": SEEDED_SONG_TITLE, "channel": "Seed Channel", "times": 1, "moods": ["sad"],
+                                  "url": "https://www.youtube.com/watch?v=Zz9_seed000"}]
+    feed(journal, clock, readings[0], [0.0, 1.0])
+    journal.end_play(play, "ended")  # a second of happy is not enough to tell
+    assert journal.summary()["plays"][0]["text"] == "“Udaan”: not long enough to tell"
+
+
+def test_a_play_of_another_profiles_history_touches_nothing_in_this_one(home, readings, clock):
+    first, second = resolve_profile(None, home), resolve_profile("anna", home)
+    journal = MoodJournal(clock=clock)
+    journal.open(second, "camera 0")
+    theirs = journal.start_play(SONG, "sad", "uplifting song")  # id 1 in anna's history
+    journal.end_play(theirs, "ended")
+    journal.open(first, "camera 0")
+    play = journal.start_play(SONG, "sad", "uplifting song")  # id 1 in this one too
+    journal.open(second, "camera 0")  # the switch closes it ("closed")
+    journal.pause_play(play, False)  # late news from the page: not about anna's play 1
+    journal.end_play(play, "skipped")
+    feed(journal, clock, readings[0], [0.0, 1.0])
+    journal.close()
+    with History(first.history_path) as history:
+        assert history.plays()[0].end_reason == "closed"
+    with History(second.history_path) as history:
+        assert history.plays()[0].end_reason == "ended" and history.mood_samples()[0].play_id is None

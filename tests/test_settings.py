@@ -9,7 +9,7 @@ import pytest
 
 from facemood.errors import FacemoodError
 from facemood.recommend import PROVIDERS
-from facemood.settings import Settings, load_settings, save_settings
+from facemood.settings import Settings, check_setting, load_settings, save_settings
 from facemood.suggest import SuggestPolicy
 
 
@@ -163,3 +163,17 @@ def test_whole_numbers_are_read_as_seconds_and_minutes(tmp_path):
 def test_the_suggestion_policy_follows_the_settings():
     assert Settings().suggest_policy() == SuggestPolicy(enabled=False, hold_seconds=20.0, cooldown_seconds=300.0)
     assert Settings(suggest_songs=True, suggest_every_minutes=10).suggest_policy().cooldown_seconds == 600.0
+
+
+def test_values_from_outside_are_checked_one_setting_at_a_time():
+    assert check_setting("mood_goal", "lift") == "lift"
+    assert check_setting("suggest_hold_seconds", 30) == 30.0
+    assert isinstance(check_setting("suggest_every_minutes", 0), float)
+    assert check_setting("mood_words", {"sad": "uplifting"}) == {"sad": "uplifting"}
+    for name, value, wanted in [("mood_goal", "cheer", "one of match, lift"), ("suggest_songs", "yes", "true or false"),
+                                ("suggest_hold_seconds", 0, "from 1 to 3600"),
+                                ("suggest_hold_seconds", True, "seconds"),
+                                ("suggest_every_minutes", float("nan"), "minutes"),
+                                ("mood_words", {"sad": 1}, "words"), ("provider", "deezer", "youtube")]:
+        with pytest.raises(ValueError, match=wanted):
+            check_setting(name, value)

@@ -91,10 +91,19 @@ def test_the_page_files_are_served_behind_the_token_with_security_headers(server
     assert server.origin.startswith("http://127.0.0.1:")
 
 
-def test_a_frame_source_for_the_player_can_be_added_to_the_policy():
-    assert "frame-src 'none'" in stream.content_security_policy()
-    policy = stream.content_security_policy(("https://www.youtube-nocookie.com",))
-    assert "frame-src https://www.youtube-nocookie.com" in policy
+def test_the_page_may_frame_the_players_origin_and_nothing_else(frames):
+    policy = stream.content_security_policy()
+    assert "frame-src https://www.youtube-nocookie.com;" in policy
+    assert "script-src 'self' 'unsafe-eval';" in policy  # the player is driven with postMessage: no YouTube script
+    assert "frame-src 'none'" in stream.content_security_policy(())
+    # Tests put a local stand-in for the player on another port: the policy names it instead.
+    server = LoopbackServer(frames, UI_DIR, frame_sources=("http://127.0.0.1:8123",)).start()
+    try:
+        response = get(server, f"/{server.token}/player.js")
+        assert response.status == 200 and response.read() == (UI_DIR / "player.js").read_bytes()
+        assert "frame-src http://127.0.0.1:8123;" in response.getheader("Content-Security-Policy")
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize("path", [

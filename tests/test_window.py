@@ -19,7 +19,7 @@ import pytest
 
 from facemood.recommend import Recommender, YouTubeSearch
 from facemood.window import WindowApi, WindowOptions, WindowServices
-from tests.conftest import ROOT, assert_clean_error, run_tool, wait_for
+from tests.conftest import ROOT, SAVED_SEARCH_IDS, assert_clean_error, run_tool, seed_a_song_that_lifted, wait_for
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -85,6 +85,28 @@ def test_recommend_for_the_live_mood_and_fall_back_to_the_browser_offline(servic
     assert "not a YouTube" in api.open_url("file:///etc/passwd")["error"]
 
 
+def test_the_song_on_now_takes_its_feedback_and_a_profile_switch_ends_it(services, raw_response, tmp_path):
+    from facemood.history import History
+
+    services.songs.recommender.search.fetch = lambda query: raw_response
+    api = WindowApi(services)
+    song = api.recommend("", "", "youtube", "sad")["results"][0]["video_id"]
+    play_id = api.player_event(song, "playing")["play_id"]
+    assert api.rate(song, -1) == {"video_id": song, "rating": -1, "mood": "sad"}
+    assert services.journal.feedback("sad")[0].play_id == play_id
+    assert "unknown player event" in api.player_event(song, "exploded")["error"]
+    assert api.set_suggestions(True, 10, 1) == {"suggest_songs": True, "suggest_hold_seconds": 10.0,
+                                                "suggest_every_minutes": 1.0}
+    assert api.set_suggestions(None, None, 0)["suggest_hold_seconds"] == 10.0  # None: left as it was
+    assert "from 1 to 3600" in api.set_suggestions(None, 0, None)["error"]
+    assert "mood_goal should be one of match, lift" in api.set_mood_goal("cheer")["error"]
+    assert api.set_mood_goal("lift") == {"mood_goal": "lift"}
+    api.create_profile("anna")
+    assert services.player.now is None and api.overview()["settings"]["mood_goal"] == "match"
+    with History(tmp_path / "data" / "history.sqlite3") as history:
+        assert history.plays()[0].end_reason == "closed"
+
+
 def test_settings_are_remembered_per_profile(services):
     api = WindowApi(services)
     api.recommend("Adele", "English", "youtube_music")
@@ -132,7 +154,8 @@ def test_the_page_can_call_only_the_api_methods(tmp_path):
     public = {name for name in dir(WindowApi(wired)) if not name.startswith("_")}
     assert public == {"state", "overview", "select_profile", "create_profile", "record_start", "record_stop",
                       "delete_take", "train", "recommend", "open_url", "set_overlay", "set_provider",
-                      "set_mood_words", "retry"}
+                      "set_mood_words", "retry", "set_mood_goal", "set_suggestions", "dismiss_suggestion", "rate",
+                      "player_event"}
     assert all(inspect.ismethod(getattr(WindowApi(wired), name)) for name in public)
     wired.stop()
 
@@ -170,10 +193,10 @@ def test_live_view_moods_bars_and_search_results(tmp_path, upright_video, xvfb_d
     assert float(results["bars"][0][1].rstrip("%")) > 60
     assert results["video_size"] == [640, 480]
     assert results["fps"] > 10
-    # The saved YouTube answer shows in the window; nothing was opened in the browser but the clicked result.
+    # The saved YouTube answer shows in the window; the clicked result plays there, nothing opens elsewhere.
     assert len(results["result_titles"]) >= 5
     assert "results from YouTube" in results["recommend_message"]
-    assert len(results["opened"]) == 1 and results["opened"][0].startswith("https://www.youtube.com/watch?v=")
+    assert results["playing"] == SAVED_SEARCH_IDS[0] and results["opened"] == []
     assert results["settings_after"]["singer"] == "Arijit Singh"
     # The page came from our loopback server, behind the token, with its policy; pywebview served nothing.
     assert results["page_url"].startswith("http://127.0.0.1:") and results["page_url"].endswith("/TOKEN/index.html")
@@ -216,6 +239,73 @@ def test_a_quick_tap_on_hold_to_record_ends_its_take_and_a_second_press_records(
     assert results["after_hold"]["rows"] >= 5 and "recorded" in results["take_message"]
     assert not results["hold_active"] and results["script_errors"] == []
     looks_like_a_window(ARTIFACTS / "hold" / "held.png")
+
+
+def test_music_plays_in_the_window_learns_and_offers_songs(tmp_path, mood_change_video, xvfb_display):
+    from facemood.history import History
+
+    from facemood.settings import Settings, save_settings
+
+    home = tmp_path / "home"
+    seed_a_song_that_lifted(home / "data" / "history.sqlite3")
+    save_settings(home / "data" / "settings.json", Settings(mood_goal="lift", suggest_songs=True,
+                                                            suggest_hold_seconds=1.0))
+    results = drive("music", mood_change_video, home, xvfb_display)
+    A, B, C, D, E, F, G = SAVED_SEARCH_IDS
+    origin = results["page_origin"]
+    # The page may frame the player's origin and nothing else; no player script runs in it.
+    assert f"frame-src {results['player_origin']};" in results["policy"]
+    assert "script-src 'self' 'unsafe-eval';" in results["policy"]
+    # The words shown for sad follow Lift my mood, then Match my mood.
+    assert (results["sad_placeholder_lift"], results["sad_placeholder_match"]) == ("uplifting", "sad")
+    # A change of mood held a second: the prompt offers songs for the new mood; taking it searches.
+    mood, previous = results["offer"]["mood"], results["offer"]["previous"]
+    assert {mood, previous} == {"happy", "sad"}
+    assert results["prompt"] == f"You look {mood} now (you were {previous}). Find songs for {mood} Not now"
+    assert results["offered"]["prompt_hidden"] and "7 results from YouTube" in results["offered"]["message"]
+    # The queue: the first song ended and the next started by itself; the player showed at a usable size.
+    assert results["status_playing"] == f"Playing · song 2 of 7 · found for {mood}"
+    width, height = results["player_card"]
+    assert width >= 400 and abs(width / height - 16 / 9) < 0.02
+    assert results["paused_button"] == "Play" and "disliked" in results["disliked_class"]
+    # Error 153 and a player that never answers: that video opens in the browser, and the window says so.
+    assert "YouTube error 153" in results["after_error"] and "opened it in your browser" in results["after_error"]
+    assert "could not reach YouTube" in results["after_unreachable"]
+    # ↗ opens the song on now; ■ stops it and closes the player.
+    assert results["opened"] == [f"https://www.youtube.com/watch?v={v}" for v in (D, E, F)]
+    assert results["card_hidden_after_stop"]
+    # 👍/👎 rank the next search for the same mood: the liked song first (with why), the disliked one hidden.
+    assert results["ranked"]["ids"] == [F, A, C, D, E, G]
+    assert results["ranked"]["first_reason"] == "★ you liked this"
+    assert "1 song you disliked hidden" in results["ranked"]["message"]
+    # The history panel: the mood before and after each song, and the song that lifted the user.
+    title = dict(zip(SAVED_SEARCH_IDS, results["offered"]["titles"]))
+    assert results["history"]["plays"][0].startswith(f"“{title[B]}” on now")
+    assert results["history"]["plays"][1].startswith(f"“{title[A]}”: not long enough to tell")  # 2 s
+    assert results["history"]["plays"][2] == "after “Seeded Song”, sad → happy"
+    assert results["history"]["lifted"] == ["Seeded Song — lifted you from sad"]
+    # The player's page was asked for with our origin, and the referrer named the origin only (no token).
+    embeds = results["embeds"]
+    assert [e["path"].removeprefix("/embed/") for e in embeds] == [A, B, C, B, C, D, E, F]
+    assert all(e["query"]["origin"] == origin and e["query"]["enablejsapi"] == "1" for e in embeds)
+    assert {e["referer"] for e in embeds} == {origin + "/"}
+    assert results["suggest_settings"] == [True, 30.0, 5.0]
+    assert results["script_errors"] == []
+    looks_like_a_window(ARTIFACTS / "music" / "player.png")
+
+    with History(home / "data" / "history.sqlite3") as history:
+        plays = {}
+        for play in reversed(history.plays(50)):
+            plays.setdefault(play.video_id, []).append(play)
+        feedback = history.feedback(mood)
+        against_b = [s for p in plays[B] for s in history.mood_samples(play_id=p.id)]
+    query = {"sad": "uplifting song", "happy": "happy song"}[mood]  # Lift my mood's words
+    assert (plays[A][0].end_reason, plays[A][0].mood, plays[A][0].query) == ("ended", mood, query)
+    assert plays[B][0].end_reason == "skipped" and len(against_b) >= 2  # moods recorded against the song
+    assert D not in plays and E not in plays  # they never played here
+    assert plays[F][0].end_reason == "stopped"
+    assert [(f.video_id, f.rating, f.query, f.play_id is not None) for f in feedback] == [
+        (B, -1, query, True), (F, 1, query, False)]
 
 
 def test_no_display_is_one_clear_line(tmp_path, upright_video):

@@ -2,8 +2,9 @@
 
 tests/test_window.py runs this in a subprocess (pywebview can start only once per process):
     python -m tests.window_driver SCENARIO --source VIDEO --home DIR --out DIR [--offline]
-The browser opener is swapped for a recorder and YouTube search reads a saved response (or fails as
-offline), so nothing goes over the network.
+The browser opener is swapped for a recorder, YouTube search reads a saved response (or fails as
+offline) and the in-window player is a local stand-in for YouTube's (tests/fake_youtube.py), so nothing
+goes over the network.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 
 START = time.monotonic()  # before anything else loads: launch-to-first-mood is measured from here
 
-from tests.conftest import SAVED_SEARCH, wait_for  # noqa: E402
+from tests.conftest import SAVED_SEARCH, SAVED_SEARCH_IDS, wait_for  # noqa: E402
+from tests.fake_youtube import UNREACHABLE, FakeYouTube, Fails, Plays  # noqa: E402
 
 
 def js(window, code: str):
@@ -28,6 +30,11 @@ def js(window, code: str):
 
 def text(window, element_id: str) -> str:
     return js(window, f"document.getElementById({element_id!r}).textContent") or ""
+
+
+def texts(window, selector: str) -> list[str]:
+    """The text of each element `selector` picks, in order."""
+    return js(window, f"[...document.querySelectorAll({selector!r})].map(e => e.textContent)")
 
 
 def http_status(url: str) -> tuple[int, dict]:
@@ -53,15 +60,16 @@ def check_the_page_origin(window, results: dict) -> None:
                                                                            "/stream.mjpg", f"/{token}/../README.md")]
 
 
-def press(window, element_id: str, hold_s: float = 0.0) -> None:
-    """Press the mouse on an element and release it `hold_s` later (0: a quick tap), as Qt delivers a
-    user's click to the page: real, trusted pointer events."""
+def press(window, selector: str, hold_s: float = 0.0) -> None:
+    """Press the mouse on the element `selector` picks (scrolled into view first) and release it `hold_s`
+    later (0: a quick tap), as Qt delivers a user's click to the page: real, trusted pointer events."""
     from PyQt6.QtCore import QPoint, Qt
     from PyQt6.QtTest import QTest
 
     from facemood.window import on_gui_thread
 
-    x, y = js(window, f"(() => {{ const r = document.getElementById({element_id!r}).getBoundingClientRect();"
+    x, y = js(window, f"(() => {{ const e = document.querySelector({selector!r});"
+                      f" e.scrollIntoView({{block: 'center'}}); const r = e.getBoundingClientRect();"
                       f" return [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)]; }})()")
     target = window.native.webview.focusProxy()
     button, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
@@ -81,7 +89,7 @@ def press(window, element_id: str, hold_s: float = 0.0) -> None:
         on_gui_thread(lambda: (down(), up()))
 
 
-def live_scenario(window, services, results: dict, out: Path) -> None:
+def live_scenario(window, services, results: dict, out: Path, fake: FakeYouTube) -> None:
     from facemood.window import grab_screenshot
 
     wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
@@ -107,17 +115,18 @@ def live_scenario(window, services, results: dict, out: Path) -> None:
                "document.getElementById('recommend').click();")
     wait_for(lambda: text(window, "recommend-message") not in ("", "Searching…"), 30, "the recommendation")
     results["recommend_message"] = text(window, "recommend-message")
-    results["result_titles"] = js(window, "[...document.querySelectorAll('#results .title')].map(t => t.textContent)")
+    results["result_titles"] = texts(window, "#results .title")
     time.sleep(0.5)  # thumbnails (none load offline) and layout
     grab_screenshot(window, out / "recommend.png")
     if results["result_titles"]:
-        js(window, "document.querySelector('#results li').click()")
-        time.sleep(0.5)
+        js(window, "document.querySelector('#results li').click()")  # plays it in the window's player
+        wait_for(lambda: services.player.playing, 20, "the clicked song to play")
+        results["playing"] = services.player.now.video_id
     results["settings_after"] = services.page.overview()["settings"]
     results["script_errors"] = js(window, "window.facemoodErrors")
 
 
-def train_scenario(window, services, results: dict, out: Path) -> None:
+def train_scenario(window, services, results: dict, out: Path, fake: FakeYouTube) -> None:
     from facemood.window import grab_screenshot
 
     wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
@@ -146,20 +155,20 @@ def train_scenario(window, services, results: dict, out: Path) -> None:
     grab_screenshot(window, out / "trained.png")
 
 
-def hold_scenario(window, services, results: dict, out: Path) -> None:
+def hold_scenario(window, services, results: dict, out: Path, fake: FakeYouTube) -> None:
     """"Hold to record" pressed by a real mouse: a quick tap ends its take, then a press held longer."""
     from facemood.window import grab_screenshot
 
     wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
     wait_for(lambda: services.page.state()["frame"] > 0, 60, "the live view")
     js(window, "document.getElementById('emotion').value = 'calm'")
-    press(window, "hold")  # released long before record_start answers
+    press(window, "#hold")  # released long before record_start answers
     taken = wait_for(lambda: services.takes.recording is None and services.takes.last, 10, "the tapped take to end",
                      every=0.05)
     results["after_tap"] = {"recording": services.page.state()["recording"], "last_take": taken.__dict__}
     time.sleep(1)  # still stopped a while later: nothing left it running
     results["recording_a_second_later"] = services.page.state()["recording"]
-    press(window, "hold", hold_s=2.0)
+    press(window, "#hold", hold_s=2.0)
     taken = wait_for(lambda: services.takes.recording is None and services.takes.last, 10, "the held take to end")
     results["after_hold"] = taken.__dict__
     results["take_message"] = wait_for(lambda: "recorded" in text(window, "take-message") and text(window, "take-message"),
@@ -169,7 +178,121 @@ def hold_scenario(window, services, results: dict, out: Path) -> None:
     grab_screenshot(window, out / "held.png")
 
 
-SCENARIOS = {"live": live_scenario, "train": train_scenario, "hold": hold_scenario}
+# What each song of the saved search does in the stand-in player (the music scenario's queue).
+A, B, C, D, E, F, G = SAVED_SEARCH_IDS
+BEHAVIOURS = {A: Plays(2.0), D: Fails(153), E: UNREACHABLE}
+READY_TIMEOUT_S = 3.0
+
+
+def now_playing(services) -> str | None:
+    now = services.player.now
+    return now.video_id if now is not None and not now.paused else None
+
+
+def music_scenario(window, services, results: dict, out: Path, fake: FakeYouTube) -> None:
+    """Issue 10 in one window: the prompt on a change of mood, the queue in the player (next on ended,
+    next/previous/pause), 👍/👎 and the ranking they make, the fallback on a player error and on no
+    answer, the history panel, Match or Lift and the suggestion settings. The source turns from happy to
+    sad and back; the profile starts with Lift my mood and suggestions on (a 1 s hold)."""
+    from facemood.window import grab_screenshot
+
+    def song(video_id: str) -> str:
+        return f"#results li[data-video='{video_id}']"
+
+    wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
+    wait_for(lambda: text(window, "mood") not in ("", "—"), 60, "a mood on the page")
+    results["policy"] = http_status(js(window, "location.href"))[1].get("Content-Security-Policy", "")
+    results["page_origin"] = js(window, "location.origin")
+    results["player_origin"] = fake.origin
+    placeholder = "document.querySelector('#mood-words input[data-emotion=sad]').placeholder"
+    results["sad_placeholder_lift"] = js(window, placeholder)
+
+    # The first change is happy -> sad 3 s into the video, or sad -> happy where it loops when the live
+    # view started late (a busy machine drops frames to keep up with the video).
+    wait_for(lambda: js(window, "!document.getElementById('suggestion').hidden"), 30, "the prompt")
+    results["prompt"] = " ".join(text(window, "suggestion").split())
+    results["offer"] = offer = services.prompt.offer
+    time.sleep(0.5)  # Qt's grab shows the last frame the page drew
+    grab_screenshot(window, out / "prompt.png")
+    # No real click yet, anywhere in the window: the songs below start as a queue's next song does, with no
+    # click in their frame, which Qt's autoplay rules refuse unless the window allows it.
+    js(window, "document.getElementById('suggestion-go').click()")
+    wait_for(lambda: js(window, "document.querySelectorAll('#results li').length") == 7, 20, "the songs offered")
+    results["offered"] = {"message": text(window, "recommend-message"),
+                          "prompt_hidden": js(window, "document.getElementById('suggestion').hidden"),
+                          "titles": texts(window, "#results .title")}
+
+    js(window, f"document.querySelector(\"{song(A)}\").click()")  # plays 2 s, then the queue goes on by itself
+    wait_for(lambda: now_playing(services) == A, 20, "the first song to play")
+    wait_for(lambda: now_playing(services) == B, 20, "the next song to start when the first ended")
+    time.sleep(2.5)  # a few mood samples against it
+    results["history"] = {"plays": texts(window, "#plays li"), "lifted": texts(window, "#lifted li")}
+    results["status_playing"] = text(window, "player-status")
+    results["player_card"] = js(window, "(() => { const r = document.getElementById('player-frame')"
+                                        ".getBoundingClientRect(); return [r.width, r.height]; })()")
+    js(window, "window.scrollTo(0, 0)")
+    time.sleep(0.3)
+    grab_screenshot(window, out / "player.png")
+
+    press(window, "#play-pause")
+    wait_for(lambda: services.player.now.paused, 10, "the song to pause")
+    results["paused_button"] = js(window, "document.getElementById('play-pause').title")
+    press(window, "#play-pause")
+    wait_for(lambda: now_playing(services) == B, 10, "the song to play on")
+    press(window, "#next")
+    wait_for(lambda: now_playing(services) == C, 20, "the next song")
+    press(window, "#prev")
+    wait_for(lambda: now_playing(services) == B, 20, "the previous song")
+    press(window, "#np-rating button[data-rating='-1']")  # 👎 on the song playing: it goes, the next plays
+    wait_for(lambda: now_playing(services) == C, 20, "the disliked song to be skipped")
+    results["disliked_class"] = js(window, f"document.querySelector(\"{song(B)}\").className")
+
+    press(window, song(D))  # error 153
+    results["after_error"] = wait_for(lambda: "browser" in text(window, "player-status")
+                                      and text(window, "player-status"), 20, "the fallback on error 153")
+    press(window, song(E))  # the player never answers
+    results["after_unreachable"] = wait_for(lambda: "reach" in text(window, "player-status")
+                                            and text(window, "player-status"), 20, "the fallback on no answer")
+    js(window, "document.getElementById('player-card').scrollIntoView()")
+    time.sleep(0.5)
+    grab_screenshot(window, out / "fallback.png")
+    press(window, f"{song(F)} button[data-rating='1']")
+    wait_for(lambda: js(window, f"document.querySelector(\"{song(F)} button.rate.on\") !== null"), 10,
+             "the 👍 to show")
+    press(window, song(F))
+    wait_for(lambda: now_playing(services) == F, 20, "the liked song to play")
+    press(window, "#open-browser")  # ↗: the song on now, in the browser
+    press(window, "#stop")
+    wait_for(lambda: services.player.now is None, 10, "the player to stop")
+    results["card_hidden_after_stop"] = js(window, "document.getElementById('player-card').hidden")
+
+    js(window, f"document.getElementById('mood-pick').value = {offer['mood']!r}")
+    press(window, "#recommend")
+    wait_for(lambda: js(window, "document.querySelectorAll('#results li').length") == 6, 20, "the ranked songs")
+    results["ranked"] = {"message": text(window, "recommend-message"),
+                         "ids": js(window, "[...document.querySelectorAll('#results li')].map(li => li.dataset.video)"),
+                         "first_reason": js(window, "document.querySelector('#results .reason').textContent")}
+    results["embeds"] = fake.embeds()
+
+    press(window, "#goals button[data-goal='match']")
+    wait_for(lambda: services.profiles.settings.mood_goal == "match", 10, "Match my mood to be saved")
+    results["sad_placeholder_match"] = wait_for(lambda: js(window, placeholder) != results["sad_placeholder_lift"]
+                                                and js(window, placeholder), 10, "the placeholder to follow Match")
+
+    press(window, "#suggest")  # the setting in the window: off, a longer hold, on again
+    wait_for(lambda: not services.profiles.settings.suggest_songs, 10, "suggestions to be turned off")
+    js(window, "const hold = document.getElementById('suggest-hold'); hold.value = '30';"
+               "hold.dispatchEvent(new Event('change'));")
+    wait_for(lambda: services.profiles.settings.suggest_hold_seconds == 30, 10, "the longer hold to be saved")
+    press(window, "#suggest")
+    wait_for(lambda: services.profiles.settings.suggest_songs, 10, "suggestions to be turned on again")
+    settings = services.profiles.settings
+    results["suggest_settings"] = [settings.suggest_songs, settings.suggest_hold_seconds,
+                                   settings.suggest_every_minutes]
+    results["script_errors"] = js(window, "window.facemoodErrors")
+
+
+SCENARIOS = {"live": live_scenario, "train": train_scenario, "hold": hold_scenario, "music": music_scenario}
 
 
 def main() -> int:
@@ -182,6 +305,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from facemood.cli.infer import build_parser
+    from facemood.player import PlayerOptions
     from facemood.recommend import Recommender, YouTubeSearch
     from facemood.window import launch
 
@@ -203,9 +327,11 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     infer_args = build_parser().parse_args(["--source", args.source, "--home", str(args.home)])
 
+    fake = FakeYouTube(BEHAVIOURS).start()
+
     def driver(window, services):
         try:
-            SCENARIOS[args.scenario](window, services, results, args.out)
+            SCENARIOS[args.scenario](window, services, results, args.out, fake)
         except Exception as exc:
             results["error"] = f"{type(exc).__name__}: {exc}"
             results["state_at_error"] = services.page.state()
@@ -216,9 +342,10 @@ def main() -> int:
             raise
 
     try:
-        results["exit_code"] = launch(infer_args, recommender=recommender,
-                                      driver=driver, started=START)
+        results["exit_code"] = launch(infer_args, recommender=recommender, driver=driver, started=START,
+                                      player=PlayerOptions(fake.origin, READY_TIMEOUT_S))
     finally:
+        fake.stop()
         results["opened"] = opened
         results["total_s"] = time.monotonic() - START
         (args.out / f"{args.scenario}.json").write_text(json.dumps(results, indent=1, default=str))

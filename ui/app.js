@@ -110,6 +110,7 @@ function renderState(s) {
   else if (rec) $("take-message").textContent = `Recording “${rec.emotion}”: ${rec.count} rows`;
 
   renderTraining(s.training);
+  Music.onState(s);
   if (s.version !== overviewVersion) refreshOverview();
 }
 
@@ -169,12 +170,7 @@ async function refreshOverview() {
     ...o.model.emotions.map((e) => el("option", { value: e }, e)));
   $("mood-pick").value = o.model.emotions.includes(picked) ? picked : "";
 
-  $("mood-words").replaceChildren(...o.model.emotions.flatMap((e) => [
-    el("span", {}, e),
-    el("input", { value: s.mood_words[e] || e, "data-emotion": e,
-      onchange: (ev) => call("set_mood_words", e, ev.target.value) }),
-  ]));
-
+  Music.onOverview(o);
   drawHistory(o.history);
 }
 
@@ -277,24 +273,6 @@ async function deleteTake(emotion, index, count) {
   await call("delete_take", emotion, index);
 }
 
-async function recommend() {
-  const button = $("recommend");
-  button.disabled = true;
-  $("recommend-message").className = "message";
-  $("recommend-message").textContent = "Searching…";
-  const provider = overview ? overview.settings.provider : "youtube";
-  const result = await call("recommend", $("singer").value, $("language").value, provider, $("mood-pick").value);
-  button.disabled = false;
-  if (!result) { $("recommend-message").textContent = ""; return; }
-  $("recommend-message").textContent = result.message;
-  $("recommend-message").className = "message" + (result.need_mood ? " warn" : "");
-  if (result.need_mood) $("mood-pick").focus();
-  $("results").replaceChildren(...(result.results || []).map((r) => el("li", { title: r.url, onclick: () => call("open_url", r.url) },
-    // Offline or blocked thumbnails: a plain play mark keeps the list tidy.
-    el("img", { src: r.thumbnail, alt: "", onerror: (e) => e.target.replaceWith(el("div", { class: "no-thumb" }, "▶")) }),
-    el("div", {}, el("div", { class: "title" }, r.title), el("div", { class: "muted" }, [r.channel, r.duration].filter(Boolean).join(" · "))))));
-}
-
 function wire() {
   $("profile").addEventListener("change", (e) => call("select_profile", e.target.value));
   $("new-profile").addEventListener("click", async () => {
@@ -313,7 +291,7 @@ function wire() {
     startRecording(Math.max(1, parseInt($("frames").value, 10) || 200));
   });
   $("train").addEventListener("click", () => call("train"));
-  $("recommend").addEventListener("click", recommend);
+  Music.init();
   window.addEventListener("resize", () => overview && drawHistory(overview.history));
 }
 
