@@ -11,7 +11,6 @@ Pure numpy, every function deterministic: the same rows give the same head.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 

@@ -72,14 +72,21 @@ class MoodModel:
             bias = head.biases[0] - (self.mean / self.scale) @ head.kernels[0]
             self._folded.append(([np.ascontiguousarray(first), *head.kernels[1:]], [bias, *head.biases[1:]]))
 
+    def _check_width(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows)
+        if rows.shape[-1] != self.layout.width:
+            raise FacemoodError(f"the model reads {self.layout.width}-column rows ({self.layout.id}) but got "
+                                f"{rows.shape[-1]}: record and train with the same layout")
+        return rows
+
+    def features(self, rows: np.ndarray) -> np.ndarray:
+        """The standardised features the heads read (for exports and comparisons; predict_proba folds the
+        standardising into the heads)."""
+        return (normalise(self._check_width(rows), self.layout, self.geometry) - self.mean) / self.scale
+
     def predict_proba(self, rows: np.ndarray) -> np.ndarray:
         """(n, width) or (width,) rows -> (n, emotions) probabilities."""
-        rows = np.asarray(rows)
-        width = rows.shape[-1]
-        if width != self.layout.width:
-            raise FacemoodError(f"the model reads {self.layout.width}-column rows ({self.layout.id}) but got {width}: "
-                                "record and train with the same layout")
-        x = normalise(rows, self.layout, self.geometry)
+        x = normalise(self._check_width(rows), self.layout, self.geometry)
         probabilities = dense_forward(x, *self._folded[0])
         for kernels, biases in self._folded[1:]:
             probabilities += dense_forward(x, kernels, biases)

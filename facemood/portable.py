@@ -149,7 +149,7 @@ def export_profile(profile: Profile, target: Path, *, with_history: bool = False
     if not has_recordings and not model:
         raise FacemoodError(f"profile {profile.name!r} has no recordings or model in {_common_folder(profile)}: "
                             "nothing to export (check --user and --home)")
-    missing = set(model_files(profile)) - OPTIONAL_MODEL_FILES - model
+    missing = set(model_files(profile)) - model
     if model and missing:
         raise FacemoodError(f"the model in {profile.models_dir} is incomplete ({', '.join(sorted(missing))} "
                             "missing): train again, then export")

@@ -146,8 +146,9 @@ def upright_video(media_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def frowning_video(media_dir) -> Path:
-    """The same face with the head frowning 25 degrees: a second, clearly different 'expression'."""
-    return media.astronaut_video(media_dir / "frowning.mp4", count=60, angle=25)
+    """The astronaut frowning, head tilted 25 degrees: a second, clearly different expression (the tilt
+    alone would not be one: facemood's model reads faces the same however the head sits)."""
+    return media.astronaut_video(media_dir / "frowning.mp4", count=60, angle=25, picture=media.frowning_astronaut_bgr())
 
 
 @pytest.fixture(scope="session")
