@@ -166,10 +166,10 @@ def time_landmarks(frames: list[tuple[np.ndarray, int]], repeats: int, samples: 
 
 def record_astronaut(home: Path) -> list[Path]:
     """Rows of two astronaut head tilts, recorded by collect.py into home/data (no tansin9 at hand)."""
-    from tests.media import astronaut_video
+    from tests.media import astronaut_video, frowning_astronaut_bgr
 
-    for emotion, angle, phase in (("upright", 0, 0.0), ("tilted", 25, 1.0)):
-        clip = astronaut_video(home / f"{emotion}.mp4", count=150, angle=angle, phase=phase)
+    for emotion, angle, phase, picture in (("smiling", 0, 0.0, None), ("frowning", 25, 1.0, frowning_astronaut_bgr())):
+        clip = astronaut_video(home / f"{emotion}.mp4", count=150, angle=angle, phase=phase, picture=picture)
         run_checked([sys.executable, str(ROOT / "collect.py"), emotion, "--source", str(clip), "--home", str(home),
                      "--no-preview", "--frames", "150"])
     return [home / "data"]
@@ -177,8 +177,11 @@ def record_astronaut(home: Path) -> list[Path]:
 
 def train_into(home: Path, folders: list[Path], repeats: int, samples: Samples):
     """Train facemood's model as train.py does (`repeats` times, timing each call) and save it to home."""
+    from dataclasses import asdict
+
     from facemood import training
     from facemood.dataset import load_dataset
+    from facemood.model_store import save_model
     from facemood.profile import resolve_profile
 
     dataset = load_dataset(folders)
@@ -187,16 +190,18 @@ def train_into(home: Path, folders: list[Path], repeats: int, samples: Samples):
         started = time.perf_counter()
         trained = training.train(dataset, training.TrainConfig(refit=True, seed=0))
         samples["train_call_s"].append(time.perf_counter() - started)
-    training.save(resolve_profile(None, home), trained)
+    save_model(resolve_profile(None, home), trained.model, asdict(trained.report))
     return trained, dataset.recordings[0].rows[-1:].astype(np.float32)
 
 
 def time_predictions(trained, row: np.ndarray, repeats: int, samples: Samples) -> None:
-    """ms per one-row prediction; each repeat times a batch of calls after a warm-up call."""
-    model = trained.keras_model
-    calls = (("predict_product_ms", lambda: trained.mood_model.predict_proba(row), 2000),
-             ("predict_call_ms", lambda: model(row, training=False), 200),
-             ("predict_keras_ms", lambda: model.predict(row, verbose=0), 30))
+    """ms per one-row prediction; each repeat times a batch of calls after a warm-up call. Keras runs the
+    same head (its dense layers, same weights) on the already normalised row, for comparison."""
+    model = keras_twin(trained.model)
+    features = trained.model.features(row)
+    calls = (("predict_product_ms", lambda: trained.model.predict_proba(row), 2000),
+             ("predict_call_ms", lambda: model(features, training=False), 200),
+             ("predict_keras_ms", lambda: model.predict(features, verbose=0), 30))
     for key, call, count in calls:
         call()  # Keras traces its function on the first call
         for _ in range(repeats):
@@ -204,6 +209,21 @@ def time_predictions(trained, row: np.ndarray, repeats: int, samples: Samples) -
             for _ in range(count):
                 call()
             samples[key].append((time.perf_counter() - started) / count * 1000)
+
+
+def keras_twin(model):
+    """A Keras model of `model`'s first head on standardised features, with the same weights."""
+    import keras
+
+    head = model.heads[0]
+    inputs = keras.Input(shape=(head.kernels[0].shape[0],))
+    x = inputs
+    for i, (kernel, bias) in enumerate(zip(head.kernels, head.biases)):
+        last = i == len(head.kernels) - 1
+        layer = keras.layers.Dense(kernel.shape[1], activation="softmax" if last else "relu")
+        x = layer(x)
+        layer.set_weights([kernel, bias])
+    return keras.Model(inputs, x)
 
 
 def time_train_py(folder: Path, repeats: int, samples: Samples) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .landmarks import LandmarkDetector, Landmarks, Pacer, mirrored_rgb
-from .model import load_model
+from .model_store import has_model, load_model
 from .moods import DefaultMoods, Mood, MoodSmoother, TrainedMoods
 from .profile import Profile
 from .sources import Frame
@@ -24,7 +24,7 @@ def load_classifier(profile: Profile, use_default: bool = False) -> DefaultMoods
 
     A model whose files disagree (labels.npy, metadata, weights) is an error, not a silent fallback.
     """
-    if use_default or not profile.meta_path.exists():
+    if use_default or not has_model(profile):
         return DefaultMoods()
     return TrainedMoods(load_model(profile))
 

@@ -1,43 +1,26 @@
 """The trained mood model as inference runs it: numpy only, no TensorFlow.
 
-The network (built and trained in training.py) is
-    row -> scale each face/hand block by its own size -> standardise -> Dense(relu) ... -> softmax
-Scaling each block by its size (the RMS distance of its points from the block's anchor point) makes
-the row the same whether you sit close to the camera or far from it.
+    row -> geometry.normalise (upright, unit size) -> standardise -> head(s) -> softmax -> average
+
+A head is a small dense network (ReLU between its layers, softmax at the end); the model averages the
+probabilities of its heads. training.py chooses their shape per user and builds them with Keras; this
+module only runs them, so live inference never loads TensorFlow.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from .errors import FacemoodError
-from .profile import Profile
+from .geometry import GEOMETRIES, normalise
 from .rows import LAYOUTS, Layout
 
-FORMAT_VERSION = 1
-_EPS = 1e-6
-#: Added to every column's variance before standardising, so constant columns (the anchor points, a hand
-#: never seen in training) stay finite. Training and inference must use the same value.
-VARIANCE_FLOOR = 1e-6
-
-
-def block_slices(layout: Layout) -> list[slice]:
-    """The (x, y) point blocks of a layout that get scaled by their own size."""
-    return [layout.face, layout.left_hand, layout.right_hand]
-
-
-def scale_blocks(rows: np.ndarray, layout: Layout) -> np.ndarray:
-    """Divide each face/hand block by its RMS point distance from its anchor; zero blocks stay zero."""
-    rows = np.array(rows, dtype=np.float32, ndmin=2)
-    out = rows.copy()
-    for block in block_slices(layout):
-        part = rows[:, block]
-        size = np.sqrt(np.mean(part * part, axis=1, keepdims=True) * 2.0)  # mean of x^2 + y^2 per point
-        out[:, block] = part / np.maximum(size, _EPS)
-    return out
+#: 1: facemood 0.1 (one head on block-scaled rows); 2: geometry, heads and a model id.
+NPZ_FORMAT = 2
 
 
 def dense_forward(x: np.ndarray, kernels: list[np.ndarray], biases: list[np.ndarray]) -> np.ndarray:
@@ -54,97 +37,149 @@ def dense_forward(x: np.ndarray, kernels: list[np.ndarray], biases: list[np.ndar
 
 
 @dataclass(frozen=True)
-class ModelInfo:
-    """What train.py saved beside the model (models/mood_model.json)."""
+class Head:
+    """One small dense network on the standardised features: its layers' kernels and biases."""
+
+    kernels: list[np.ndarray]
+    biases: list[np.ndarray]
+
+    @property
+    def hidden(self) -> list[int]:
+        return [k.shape[1] for k in self.kernels[:-1]]
+
+
+@dataclass
+class MoodModel:
+    """Class probabilities for rows of `layout`, in the order of `emotions`."""
 
     layout: Layout
     emotions: list[str]
-    meta: dict
+    geometry: str
+    mean: np.ndarray  # of the normalised features, for standardising
+    scale: np.ndarray  # their standard deviation (never 0)
+    heads: list[Head]
+    meta: dict = field(default_factory=dict)  # the training report, when loaded from a profile
 
+    def __post_init__(self) -> None:
+        self.mean = np.asarray(self.mean, np.float32)
+        self.scale = np.asarray(self.scale, np.float32)
+        self.heads = [Head([np.asarray(k, np.float32) for k in h.kernels], [np.asarray(b, np.float32) for b in h.biases])
+                      for h in self.heads]
+        # Standardising folded into each head's first layer: one operation less per frame.
+        self._folded = []
+        for head in self.heads:
+            first = head.kernels[0] / self.scale[:, None]
+            bias = head.biases[0] - (self.mean / self.scale) @ head.kernels[0]
+            self._folded.append(([np.ascontiguousarray(first), *head.kernels[1:]], [bias, *head.biases[1:]]))
 
-class MoodModel:
-    """Class probabilities for feature rows, from the numpy export of the Keras model."""
+    def _check_width(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows)
+        if rows.shape[-1] != self.layout.width:
+            raise FacemoodError(f"the model reads {self.layout.width}-column rows ({self.layout.id}) but got "
+                                f"{rows.shape[-1]}: record and train with the same layout")
+        return rows
 
-    def __init__(self, layout: Layout, emotions: list[str], mean: np.ndarray, var: np.ndarray,
-                 kernels: list[np.ndarray], biases: list[np.ndarray], meta: dict | None = None):
-        """`var` already includes VARIANCE_FLOOR; x is standardised as (x - mean) / sqrt(var)."""
-        self.layout = layout
-        self.emotions = list(emotions)
-        self.meta = meta or {}
-        self.params = {"mean": np.asarray(mean, np.float32), "var": np.asarray(var, np.float32),
-                       "kernels": [np.asarray(k, np.float32) for k in kernels],
-                       "biases": [np.asarray(b, np.float32) for b in biases]}
-        # Fold the standardisation into the first layer: one operation less per frame.
-        scale = 1.0 / np.sqrt(self.params["var"])
-        self._kernels = [np.ascontiguousarray(k) for k in self.params["kernels"]]
-        self._biases = list(self.params["biases"])
-        self._kernels[0] = np.ascontiguousarray(self._kernels[0] * scale[:, None], dtype=np.float32)
-        self._biases[0] = (self._biases[0] - (self.params["mean"] * scale) @ self.params["kernels"][0]).astype(np.float32)
-
-    @property
-    def width(self) -> int:
-        return self.layout.width
+    def features(self, rows: np.ndarray) -> np.ndarray:
+        """The standardised features the heads read (for exports and comparisons; predict_proba folds the
+        standardising into the heads)."""
+        return (normalise(self._check_width(rows), self.layout, self.geometry) - self.mean) / self.scale
 
     def predict_proba(self, rows: np.ndarray) -> np.ndarray:
-        """(n, width) or (width,) rows -> (n, classes) probabilities."""
-        x = scale_blocks(rows, self.layout)
-        if x.shape[1] != self.layout.width:
-            raise FacemoodError(f"the model reads {self.layout.width}-column rows ({self.layout.id}) but got "
-                                f"{x.shape[1]}: record and train with the same layout")
-        return dense_forward(x, self._kernels, self._biases)
+        """(n, width) or (width,) rows -> (n, emotions) probabilities."""
+        x = normalise(self._check_width(rows), self.layout, self.geometry)
+        probabilities = dense_forward(x, *self._folded[0])
+        for kernels, biases in self._folded[1:]:
+            probabilities += dense_forward(x, kernels, biases)
+        return probabilities / len(self._folded)
 
-    def save(self, file) -> None:
-        """Write the numpy export inference loads: an .npz of plain arrays, no pickles."""
-        arrays = {"mean": self.params["mean"], "var": self.params["var"], "layout": np.array(self.layout.id),
-                  "emotions": np.array(self.emotions), "format": np.array(FORMAT_VERSION)}
-        for i, (kernel, bias) in enumerate(zip(self.params["kernels"], self.params["biases"])):
-            arrays[f"kernel_{i}"] = kernel
-            arrays[f"bias_{i}"] = bias
+    def describe(self) -> str:
+        """The shape in a few words, e.g. "2 heads: softmax regression, 1 hidden layer of 32"."""
+        shapes = ["softmax regression" if not h.hidden else
+                  f"{len(h.hidden)} hidden layer{'s' if len(h.hidden) > 1 else ''} of {'/'.join(map(str, h.hidden))}"
+                  for h in self.heads]
+        return f"{len(shapes)} head{'s' if len(shapes) > 1 else ''}: " + ", ".join(shapes)
+
+    def check_finite(self) -> None:
+        """Refuse weights that are NaN or infinite (a diverged training): such a model predicts nothing."""
+        arrays = [self.mean, self.scale, *(a for h in self.heads for a in (*h.kernels, *h.biases))]
+        if not all(np.isfinite(a).all() for a in arrays):
+            raise FacemoodError("training diverged (its weights are not finite numbers): the model was not saved; "
+                                "check the recordings for broken rows and train again")
+
+    def save(self, file, model_id: str) -> None:
+        """Write the .npz inference loads: plain arrays, no pickles."""
+        arrays = {"format": np.array(NPZ_FORMAT), "model_id": np.array(model_id), "layout": np.array(self.layout.id),
+                  "geometry": np.array(self.geometry), "emotions": np.array(self.emotions), "mean": self.mean,
+                  "scale": self.scale, "heads": np.array(len(self.heads))}
+        for h, head in enumerate(self.heads):
+            for i, (kernel, bias) in enumerate(zip(head.kernels, head.biases)):
+                arrays[f"head{h}_kernel{i}"] = kernel
+                arrays[f"head{h}_bias{i}"] = bias
         np.savez(file, **arrays)
 
 
-def read_info(profile: Profile) -> ModelInfo:
-    """The profile's model metadata, checked against labels.npy."""
-    try:
-        meta = json.loads(profile.meta_path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise FacemoodError(f"no trained model in {profile.models_dir}: run `python train.py`"
-                            + ("" if profile.is_default else f" --user {profile.name}")) from None
-    except (OSError, ValueError) as exc:
-        raise FacemoodError(f"{profile.meta_path} is damaged ({exc}): run train.py again") from None
-    layout = LAYOUTS.get(meta.get("layout"))
+def _layers(npz, head: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    count = sum(1 for key in npz.files if key.startswith(f"head{head}_kernel"))
+    return [npz[f"head{head}_kernel{i}"] for i in range(count)], [npz[f"head{head}_bias{i}"] for i in range(count)]
+
+
+def _from_arrays(npz) -> tuple[MoodModel, str | None]:
+    version = int(npz["format"])
+    layout = LAYOUTS.get(str(npz["layout"]))
     if layout is None:
-        raise FacemoodError(f"{profile.meta_path} names an unknown row layout {meta.get('layout')!r}: "
-                            "this facemood is too old for the model; update facemood or retrain")
-    emotions = list(meta.get("emotions", []))
-    if profile.labels_path.exists():
-        try:
-            labels = [str(x) for x in np.load(profile.labels_path, allow_pickle=False).ravel()]
-        except (ValueError, OSError) as exc:
-            raise FacemoodError(f"{profile.labels_path} is damaged ({exc}): run train.py again") from None
-        if labels != emotions:
-            raise FacemoodError(f"{profile.labels_path} lists {labels} but the model in {profile.models_dir} was "
-                                f"trained on {emotions}: run train.py again to bring them back in step")
-    return ModelInfo(layout, emotions, meta)
+        raise FacemoodError(f"names an unknown row layout {str(npz['layout'])!r} (a newer facemood made it)")
+    emotions = [str(e) for e in np.atleast_1d(npz["emotions"])]
+    if version == 1:  # facemood 0.1: one head, kernels kernel_0.., standardised by variance
+        count = sum(1 for key in npz.files if key.startswith("kernel_"))
+        heads = [Head([npz[f"kernel_{i}"] for i in range(count)], [npz[f"bias_{i}"] for i in range(count)])]
+        return MoodModel(layout, emotions, "scale", npz["mean"], np.sqrt(npz["var"]), heads), None
+    if version != NPZ_FORMAT:
+        raise FacemoodError(f"is in model format {version}, which this facemood does not know (a newer one made it)")
+    geometry = str(npz["geometry"])
+    if geometry not in GEOMETRIES:
+        raise FacemoodError(f"uses a geometry {geometry!r} this facemood does not know")
+    heads = [Head(*_layers(npz, h)) for h in range(int(npz["heads"]))]
+    return MoodModel(layout, emotions, geometry, npz["mean"], npz["scale"], heads), str(npz["model_id"])
 
 
-def load_model(profile: Profile) -> MoodModel:
-    """Load the profile's numpy model, refusing any mismatch between its files with a clear message."""
-    info = read_info(profile)
+def _check_shapes(model: MoodModel) -> None:
+    width = model.layout.width
+    if model.mean.shape != (width,) or model.scale.shape != (width,) or not (model.scale > 0).all():
+        raise FacemoodError(f"has standardisation arrays of shape {model.mean.shape}/{model.scale.shape}, not ({width},)")
+    if not model.heads:
+        raise FacemoodError("has no layers")
+    for head in model.heads:
+        inputs = width
+        if not head.kernels or len(head.kernels) != len(head.biases):
+            raise FacemoodError("has a head without layers")
+        for kernel, bias in zip(head.kernels, head.biases):
+            if kernel.ndim != 2 or kernel.shape[0] != inputs or bias.shape != (kernel.shape[1],):
+                raise FacemoodError(f"has a layer of shape {kernel.shape} where {inputs} inputs were expected")
+            inputs = kernel.shape[1]
+        if inputs != len(model.emotions):
+            raise FacemoodError(f"gives {inputs} outputs for {len(model.emotions)} emotions")
+
+
+def read_npz(path: Path, meta: dict | None = None) -> tuple[MoodModel, str | None]:
+    """Load and check a saved model: (model, its model id or None for format 1).
+
+    Raises FileNotFoundError when there is no file, FacemoodError (a sentence about the file, without its
+    name) for anything damaged: truncated, not a zip, missing or misshapen arrays, NaNs.
+    """
     try:
-        with np.load(profile.weights_path, allow_pickle=False) as npz:
-            n_layers = sum(1 for key in npz.files if key.startswith("kernel_"))
-            kernels = [npz[f"kernel_{i}"] for i in range(n_layers)]
-            biases = [npz[f"bias_{i}"] for i in range(n_layers)]
-            mean, var = npz["mean"], npz["var"]
-            saved_layout, saved_emotions = str(npz["layout"]), [str(e) for e in npz["emotions"]]
+        with np.load(path, allow_pickle=False) as npz:
+            model, model_id = _from_arrays(npz)
     except FileNotFoundError:
-        raise FacemoodError(f"{profile.weights_path} is missing: run train.py again") from None
-    except (OSError, ValueError, KeyError) as exc:
-        raise FacemoodError(f"{profile.weights_path} is damaged ({exc}): run train.py again") from None
-    if saved_layout != info.layout.id or saved_emotions != info.emotions:
-        raise FacemoodError(f"{profile.weights_path} does not match {profile.meta_path}: run train.py again")
-    if n_layers == 0 or kernels[0].shape[0] != info.layout.width or kernels[-1].shape[1] != len(info.emotions):
-        raise FacemoodError(f"{profile.weights_path} has the wrong shape for {info.layout.id} and "
-                            f"{len(info.emotions)} emotions: run train.py again")
-    return MoodModel(info.layout, info.emotions, mean, var, kernels, biases, info.meta)
+        raise
+    except FacemoodError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, TypeError, IndexError) as exc:
+        text = str(exc).strip().splitlines()
+        raise FacemoodError(f"is damaged ({text[0][:100] if text else type(exc).__name__})") from None
+    _check_shapes(model)
+    try:
+        model.check_finite()
+    except FacemoodError:
+        raise FacemoodError("holds weights that are not finite numbers") from None
+    model.meta = dict(meta or {})
+    return model, model_id

@@ -39,7 +39,7 @@ from . import __version__
 from .dataset import Take, atomic_write, recording_files
 from .errors import FacemoodError
 from .history import SCHEMA_VERSION
-from .model import load_model
+from .model_store import install_model, load_model, model_paths
 from .names import clean_name
 from .profile import DEFAULT_PROFILE, Profile
 from .rows import layout_for_width
@@ -72,8 +72,7 @@ _RECORDING_NAME = re.compile(rf"^{RECORDINGS}/([^/]+?)(\.takes\.json|\.npy)$")
 def model_files(profile: Profile) -> dict[str, Path]:
     """The trained model's files by archive name, in the order they are put in place: the metadata last,
     because readers trust a model only when its metadata matches the rest. The one list of them."""
-    paths = [profile.weights_path, profile.keras_path, profile.labels_path, profile.meta_path]
-    return {f"{MODEL}/{path.name}": path for path in paths}
+    return {f"{MODEL}/{path.name}": path for path in model_paths(profile)}
 
 
 def _probe_profile(folder: Path) -> Profile:
@@ -85,8 +84,6 @@ _PROBE = _probe_profile(Path())
 MODEL_NAMES = list(model_files(_PROBE))
 LABELS_NAME = f"{MODEL}/{_PROBE.labels_path.name}"
 META_NAME = f"{MODEL}/{_PROBE.meta_path.name}"
-#: Model files a profile may lack: the Keras file (an older or a numpy-only model).
-OPTIONAL_MODEL_FILES = {f"{MODEL}/{_PROBE.keras_path.name}"}
 
 
 def profile_files(profile: Profile, with_history: bool = True) -> dict[str, Path]:
@@ -152,7 +149,7 @@ def export_profile(profile: Profile, target: Path, *, with_history: bool = False
     if not has_recordings and not model:
         raise FacemoodError(f"profile {profile.name!r} has no recordings or model in {_common_folder(profile)}: "
                             "nothing to export (check --user and --home)")
-    missing = set(model_files(profile)) - OPTIONAL_MODEL_FILES - model
+    missing = set(model_files(profile)) - model
     if model and missing:
         raise FacemoodError(f"the model in {profile.models_dir} is incomplete ({', '.join(sorted(missing))} "
                             "missing): train again, then export")
@@ -523,16 +520,13 @@ def _check_model(staged: dict[str, Path], scratch: Path, archive_path: Path) -> 
     present = [name for name in MODEL_NAMES if name in staged]
     if not present:
         return []
-    missing = sorted(set(MODEL_NAMES) - OPTIONAL_MODEL_FILES - set(present))
+    missing = sorted(set(MODEL_NAMES) - set(present))
     if missing:
         raise _fail(archive_path, f"its model is incomplete ({', '.join(missing)} missing)")
     labels = _load_array(staged[LABELS_NAME], LABELS_NAME, archive_path)
     if labels.dtype.kind != "U" or labels.ndim != 1:
         raise _fail(archive_path, f"{LABELS_NAME!r} does not hold a list of emotion names")
     probe = _probe_profile(scratch)
-    keras = probe.keras_path
-    if keras.exists():
-        _check_keras(keras, archive_path)
     try:
         model = load_model(probe)
     except FacemoodError as exc:
@@ -541,31 +535,15 @@ def _check_model(staged: dict[str, Path], scratch: Path, archive_path: Path) -> 
     return model.emotions
 
 
-def _check_keras(path: Path, archive_path: Path) -> None:
-    """A Keras 3 file is itself a zip (config, metadata, weights): check its members are those and sane."""
-    name = f"{MODEL}/{path.name}"
-    try:
-        with zipfile.ZipFile(path) as inner:
-            infos = inner.infolist()
-    except zipfile.BadZipFile:
-        raise _fail(archive_path, f"{name!r} is not a Keras model file") from None
-    allowed = {"config.json", "metadata.json", "model.weights.h5"}
-    if not infos or any(info.filename not in allowed for info in infos):
-        raise _fail(archive_path, f"{name!r} holds files a Keras model does not")
-    if sum(info.file_size for info in infos) > MAX_MODEL_FILE_BYTES:
-        raise _fail(archive_path, f"{name!r} would unpack to more than {MAX_MODEL_FILE_BYTES} bytes")
-
-
 # --- into place ------------------------------------------------------------------------------------
 
 def _move_into_place(staged: dict[str, Path], profile: Profile, existing: dict[str, Path]) -> None:
-    """Rename each checked file to its place. An old model's metadata goes first (so no reader trusts a
-    half-swapped model) and the new one last; old files the archive does not replace go at the end."""
+    """Rename each checked file to its place; the model's files go in as one (model_store.install_model);
+    old files the archive does not replace go at the end."""
     model = model_files(profile)
-    if META_NAME in existing:
-        existing[META_NAME].unlink()
-    order = [name for name in staged if name not in model] + [name for name in model if name in staged]
-    for name in order:
+    if any(name in staged for name in model):
+        install_model(profile, {path: staged[name] for name, path in model.items()})
+    for name in [name for name in staged if name not in model]:
         target = destination(profile, name)
         assert target is not None  # every staged name was checked against the same table
         target.parent.mkdir(parents=True, exist_ok=True)

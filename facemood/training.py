@@ -1,17 +1,28 @@
-"""Train the mood model with TensorFlow/Keras and export it for numpy inference.
+"""Train the mood model with TensorFlow/Keras, choosing its shape per user, and report honestly.
 
-Only train.py (and the window's Train button) import this module: it is the one place TensorFlow loads.
+Only train.py (and the window's Train button, through train.py) import this module: it is the one place
+TensorFlow loads. Inference runs the numpy MoodModel it returns.
+
+Rows are consecutive frames, so every split is a cut in time (each emotion's last part), never random.
+Training is one procedure, `fit_and_choose`:
+
+    its rows:   [--------------- train ---------------][- check -]
+    every candidate head (softmax regression with several ridge strengths, a small Keras network) trains
+    on "train" and is scored on "check"; the best one is trained again on all of its rows.
+
+The held-out accuracy that train.py and the window show comes from running that procedure on the first
+80% of each emotion and testing on the last 20%, rows that chose nothing. The saved model comes from
+running it on every row (choosing on the last 20%, now with more rows to choose on).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Callable
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,44 +32,78 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 with muffled_native_logs():  # TensorFlow's oneDNN/absl start-up lines; import errors are still shown
     import keras
 
-from . import __version__
-from .dataset import HOLDOUT_FRACTION, Dataset, atomic_write, time_split
-from .model import FORMAT_VERSION, VARIANCE_FLOOR, MoodModel, block_slices, dense_forward, scale_blocks
-from .profile import Profile
-from .rows import LAYOUTS, Layout
+from .dataset import HOLDOUT_FRACTION, Dataset, time_split
+from .geometry import normalise
+from .least_squares import LeastSquaresPath, calibrate, class_weights, scores
+from .model import Head, MoodModel
+from .rows import Layout
 
 log = logging.getLogger(__name__)
 
+GEOMETRY = "upright"
+#: Columns whose spread in training is below this (the anchor points, a hand never shown) are left out:
+#: standardising them would turn rounding noise, or a hand first seen live, into huge inputs.
+MIN_SPREAD = 1e-4
 
-ROWS_PER_COMPONENT = 10
+
+@dataclass(frozen=True)
+class LinearSpec:
+    """Softmax regression fitted in closed form (least_squares.py) with this ridge strength."""
+
+    ridge: float
+
+    def describe(self) -> str:
+        return f"softmax regression (least squares, ridge {self.ridge:g})"
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A small network trained with Keras: hidden layer sizes and regularisation."""
+
+    hidden: tuple[int, ...] = (64,)
+    l2: float = 0.0  # weight decay on every kernel
+    dropout: float = 0.0  # after each hidden layer
+    noise: float = 0.0  # Gaussian noise on the standardised inputs, training only
+
+    def describe(self) -> str:
+        extras = [f"{name} {value:g}" for name, value in (("l2", self.l2), ("dropout", self.dropout),
+                                                          ("noise", self.noise)) if value]
+        return f"network, hidden {'/'.join(map(str, self.hidden))}" + (f" ({', '.join(extras)})" if extras else "")
+
+
+HeadSpec = LinearSpec | NetworkSpec
+
+#: The candidates the inner split chooses from. Ridge strengths span what suited the twenty people of
+#: bench/RESULTS.md; the network is the one shape that came close on them.
+CANDIDATES: tuple[HeadSpec, ...] = (
+    LinearSpec(1e-3), LinearSpec(3e-3), LinearSpec(1e-2), LinearSpec(3e-2), LinearSpec(0.1), LinearSpec(0.3),
+    LinearSpec(1.0),
+    NetworkSpec((64,), l2=1e-4, dropout=0.3, noise=0.5),
+)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    # Whitened principal components of the normalised row the network reads: at most this many, and at
-    # most one per ROWS_PER_COMPONENT training rows (whitening gives every kept direction equal weight,
-    # and with few rows most directions are noise).
-    components: int = 128
-    hidden: tuple[int, ...] = (64,)
-    dropout: float = 0.3
-    # Gaussian noise on the whitened components: frames of one session are near-copies of each other,
-    # and without it the network learns that session's tiny details instead of the expression.
-    noise: float = 0.3
+    candidates: tuple[HeadSpec, ...] = CANDIDATES
+    # A network is chosen only when it beats the best softmax regression on the inner rows by this much:
+    # it is the riskier shape, and a handful of inner rows can flatter it.
+    network_margin: float = 0.05
     learning_rate: float = 2e-3
-    batch_size: int = 64
-    max_epochs: int = 100
+    batch_size: int = 128
+    max_epochs: int = 60
     patience: int = 8
-    holdout: float = HOLDOUT_FRACTION
-    refit: bool = True  # after the held-out report, train again on every row for the best epoch count
+    holdout: float = HOLDOUT_FRACTION  # the report rows: each emotion's last part
+    inner_holdout: float = HOLDOUT_FRACTION  # the choosing rows: the fit part's last part
+    refit: bool = True  # after the report, train the choice again on every row
     seed: int = 0
 
 
 @dataclass
-class Split:
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
+class CandidateScore:
+    head: str
+    inner_accuracy: float
+    inner_loss: float
+    epochs: int
 
 
 @dataclass
@@ -68,9 +113,11 @@ class TrainReport:
     rows_per_emotion: dict[str, int]
     train_rows: int
     holdout_rows: int
-    heldout_accuracy: float
+    heldout_accuracy: float  # on the report rows, which played no part in any choice
     per_emotion_accuracy: dict[str, float]
     confusion: list[list[int]]  # rows: true emotion, columns: predicted, in `emotions` order
+    chosen: str  # the head the inner split chose
+    candidates: list[CandidateScore]
     epochs: int
     refit: bool
     seconds: float
@@ -78,90 +125,98 @@ class TrainReport:
     sources: list[str] = field(default_factory=list)
 
 
-def split_dataset(dataset: Dataset, holdout: float = HOLDOUT_FRACTION) -> Split:
-    """Hold out the last `holdout` of every recording (rows are consecutive frames)."""
-    index = {e: i for i, e in enumerate(dataset.emotions)}
-    parts: dict[str, list] = {"xa": [], "ya": [], "xb": [], "yb": []}
-    for rec in dataset.recordings:
-        first, last = time_split(rec.rows.astype(np.float32), holdout)
-        parts["xa"].append(first)
-        parts["xb"].append(last)
-        parts["ya"].append(np.full(len(first), index[rec.emotion]))
-        parts["yb"].append(np.full(len(last), index[rec.emotion]))
-    cat = {k: np.concatenate(v) for k, v in parts.items()}
-    return Split(cat["xa"], cat["ya"].astype(np.int64), cat["xb"], cat["yb"].astype(np.int64))
+@dataclass
+class LabelledRows:
+    """Rows with the index of their emotion (in dataset.emotions order), kept in time order per emotion."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+def time_cut(parts: LabelledRows, fraction: float) -> tuple[LabelledRows, LabelledRows]:
+    """(first part, last `fraction`) of each emotion's rows, cut in time."""
+    first, last = [], []
+    for emotion in np.unique(parts.y):
+        index = np.flatnonzero(parts.y == emotion)
+        before, after = time_split(index, fraction)
+        first.append(before)
+        last.append(after)
+    first_index, last_index = np.concatenate(first), np.concatenate(last)
+    return (LabelledRows(parts.x[first_index], parts.y[first_index]),
+            LabelledRows(parts.x[last_index], parts.y[last_index]))
+
+
+def dataset_rows(dataset: Dataset) -> LabelledRows:
+    index = {emotion: i for i, emotion in enumerate(dataset.emotions)}
+    rows = [rec.rows for rec in dataset.recordings]
+    labels = [np.full(len(rec.rows), index[rec.emotion]) for rec in dataset.recordings]
+    return LabelledRows(np.concatenate(rows).astype(np.float64), np.concatenate(labels).astype(np.int64))
+
+
+# --- fitting --------------------------------------------------------------------------------------------
 
 
 @dataclass
-class Projection:
-    """The fixed front of the network: block scaling, standardisation, whitened PCA."""
+class Standardiser:
+    """Feature mean and spread from training rows; columns without spread get a zero weight."""
 
-    layout: Layout
     mean: np.ndarray
-    var: np.ndarray
-    components: np.ndarray  # (width, k)
+    scale: np.ndarray
+    used: np.ndarray  # bool per column
 
     @classmethod
-    def fit(cls, x: np.ndarray, layout: Layout, k: int) -> "Projection":
-        scaled = scale_blocks(x, layout)
-        mean, var = scaled.mean(axis=0), scaled.var(axis=0) + VARIANCE_FLOOR
-        z = ((scaled - mean) / np.sqrt(var)).astype(np.float64)
-        # Principal directions from the covariance (4x faster than an SVD of the rows, same answer).
-        variances, directions = np.linalg.eigh(z.T @ z / len(z))
-        order = np.argsort(variances)[::-1]
-        std = np.sqrt(np.maximum(variances[order], 0.0))
-        # Directions with (almost) no variance would only amplify rounding noise once whitened.
-        keep = max(1, min(k, len(x) // ROWS_PER_COMPONENT, int(np.sum(std > 1e-3 * std[0]))))
-        return cls(layout, mean, var, (directions[:, order[:keep]] / std[:keep]).astype(np.float32))
+    def fit(cls, features: np.ndarray) -> "Standardiser":
+        spread = features.std(axis=0)
+        used = spread > MIN_SPREAD
+        return cls(features.mean(axis=0), np.where(used, spread, 1.0), used)
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        z = (scale_blocks(x, self.layout) - self.mean) / np.sqrt(self.var)
-        return z @ self.components
+    def __call__(self, features: np.ndarray) -> np.ndarray:
+        return np.where(self.used, (features - self.mean) / self.scale, 0.0)
 
 
-def build_head(n_inputs: int, n_classes: int, config: TrainConfig):
-    """The trained part: noise -> Dense(relu) x N -> softmax, on the whitened components."""
-    inputs = keras.Input(shape=(n_inputs,), name="components")
-    x = keras.layers.GaussianNoise(config.noise, seed=config.seed, name="noise")(inputs)
-    for i, units in enumerate(config.hidden):
-        x = keras.layers.Dense(units, activation="relu", name=f"dense_{i}")(x)
-        x = keras.layers.Dropout(config.dropout, seed=config.seed + i, name=f"dropout_{i}")(x)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="mood")(x)
+@dataclass
+class FittedHead:
+    spec: HeadSpec
+    head: Head
+    epochs: int = 0  # networks: the epochs it trained (with validation: the best epoch)
+    temperature: float = 1.0  # softmax regressions: the calibrated temperature
+    inner_accuracy: float = float("nan")
+    inner_loss: float = float("nan")
+
+
+def _build_network(n_inputs: int, n_classes: int, spec: NetworkSpec, seed: int):
+    inputs = keras.Input(shape=(n_inputs,), name="features")
+    x = keras.layers.GaussianNoise(spec.noise, seed=seed)(inputs) if spec.noise else inputs
+    regulariser = keras.regularizers.L2(spec.l2) if spec.l2 else None
+    for i, units in enumerate(spec.hidden):
+        x = keras.layers.Dense(units, activation="relu", kernel_regularizer=regulariser, name=f"dense_{i}")(x)
+        if spec.dropout:
+            x = keras.layers.Dropout(spec.dropout, seed=seed + i)(x)
+    outputs = keras.layers.Dense(n_classes, activation="softmax", kernel_regularizer=regulariser, name="mood")(x)
     return keras.Model(inputs, outputs, name="head")
 
 
-def assemble(projection: Projection, head):
-    """The whole model as one Keras model: row in, mood probabilities out (normalisation inside)."""
-    layout = projection.layout
-    inputs = keras.Input(shape=(layout.width,), name="row")
-    x = BlockScale(layout_id=layout.id, name="block_scale")(inputs)
-    x = keras.layers.Normalization(mean=projection.mean, variance=projection.var, name="standardise")(x)
-    pca = keras.layers.Dense(projection.components.shape[1], use_bias=False, trainable=False, name="pca")
-    x = pca(x)
-    pca.set_weights([projection.components])
-    outputs = head(x)
-    return keras.Model(inputs, outputs, name="facemood")
+def _network_weights(model) -> Head:
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    return Head([np.asarray(layer.kernel) for layer in dense], [np.asarray(layer.bias) for layer in dense])
 
 
-def _sample_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
-    """Weights that give every emotion the same total say, however many rows each has."""
-    counts = np.bincount(y, minlength=n_classes).astype(np.float32)
-    return (len(y) / (n_classes * counts))[y].astype(np.float32)
+def _epoch_runner(model, x: np.ndarray, y: np.ndarray, n_classes: int, config: TrainConfig):
+    """A compiled function that trains the network for one epoch of mini-batches in the given row order.
 
-
-def _epoch_runner(head, x: np.ndarray, y: np.ndarray, n_classes: int, config: TrainConfig):
-    """A compiled function that trains `head` for one epoch of mini-batches in the given row order.
-
-    The whole epoch is one TensorFlow graph call: with a network this small, Keras' fit() spends
-    most of its time in per-epoch Python and tracing, not in the maths.
+    The whole epoch is one TensorFlow graph call: with a network this small, Keras' fit() spends most of
+    its time in per-epoch Python and tracing, not in the maths.
     """
     import tensorflow as tf
 
     optimizer = keras.optimizers.Adam(config.learning_rate)
-    optimizer.build(head.trainable_variables)
+    optimizer.build(model.trainable_variables)
     loss = keras.losses.SparseCategoricalCrossentropy()
     rows, labels = tf.constant(x, tf.float32), tf.constant(y, tf.int64)
-    weights = tf.constant(_sample_weights(y, n_classes))
+    weights = tf.constant(class_weights(y, n_classes).astype(np.float32))
     batch = config.batch_size
 
     @tf.function(jit_compile=False)  # XLA compiles for seconds on CPU, longer than the training
@@ -169,164 +224,180 @@ def _epoch_runner(head, x: np.ndarray, y: np.ndarray, n_classes: int, config: Tr
         for start in tf.range(0, len(x), batch):
             picked = order[start:start + batch]
             with tf.GradientTape() as tape:
-                probs = head(tf.gather(rows, picked), training=True)
+                probs = model(tf.gather(rows, picked), training=True)
                 value = loss(tf.gather(labels, picked), probs, sample_weight=tf.gather(weights, picked))
-            variables = head.trainable_variables
+                if model.losses:
+                    value += tf.add_n(model.losses)
+            variables = model.trainable_variables
             optimizer.apply(tape.gradient(value, variables), variables)
 
     return lambda order: run_epoch(tf.constant(order, tf.int32))
 
 
-def _dense_weights(head) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    dense = [layer for layer in head.layers if isinstance(layer, keras.layers.Dense)]
-    return [np.asarray(layer.kernel) for layer in dense], [np.asarray(layer.bias) for layer in dense]
-
-
-class _HeldOutStopper:
-    """Early stopping on the held-out loss, computed in numpy on the head's current weights."""
-
-    def __init__(self, x: np.ndarray, y: np.ndarray, patience: int):
-        self.x, self.y, self.patience = x, y, patience
-        self.best_loss, self.best_epoch, self.best_weights = np.inf, 0, None
-
-    def should_stop(self, head, epoch: int) -> bool:
-        """After `epoch` (1-based) epochs: remember the best weights; True once patience runs out."""
-        probs = dense_forward(self.x, *_dense_weights(head))
-        loss = float(-np.mean(np.log(probs[np.arange(len(self.y)), self.y] + 1e-7)))
-        if loss < self.best_loss:
-            self.best_loss, self.best_epoch, self.best_weights = loss, epoch, head.get_weights()
-        return epoch - self.best_epoch >= self.patience
-
-    def expected_epochs(self, limit: int) -> int:
-        return min(limit, self.best_epoch + self.patience)
-
-
-def _fit(layout, n_classes, x, y, config, *, epochs, validation=None, on_progress=None):
-    """Fit projection + head on (x, y); with `validation`, stop when its loss stops improving and keep
-    the best epoch's weights. `on_progress(fraction)` hears how far this fit has come (never backwards).
-    """
+def fit_network(z: np.ndarray, y: np.ndarray, n_classes: int, spec: NetworkSpec, config: TrainConfig, *,
+                epochs: int, validation: tuple[np.ndarray, np.ndarray] | None = None,
+                on_progress: Callable[[float], None] | None = None) -> FittedHead:
+    """Train one network on standardised features. With `validation`, keep the epoch with the best
+    balanced accuracy there (then the lowest loss) and stop after `config.patience` epochs without one."""
     keras.utils.set_random_seed(config.seed)
-    projection = Projection.fit(x, layout, config.components)
-    head = build_head(projection.components.shape[1], n_classes, config)
-    run_epoch = _epoch_runner(head, projection(x), y, n_classes, config)
-    stopper = _HeldOutStopper(projection(validation[0]), validation[1], config.patience) if validation else None
+    model = _build_network(z.shape[1], n_classes, spec, config.seed)
+    run_epoch = _epoch_runner(model, z.astype(np.float32), y, n_classes, config)
     shuffle = np.random.default_rng(config.seed)
-    shown = 0.0
+    best = FittedHead(spec, _network_weights(model), 0)
     for epoch in range(1, epochs + 1):
-        run_epoch(shuffle.permutation(len(x)))
-        if stopper is not None and stopper.should_stop(head, epoch):
-            break
+        run_epoch(shuffle.permutation(len(z)))
+        if validation is not None:
+            head = _network_weights(model)
+            accuracy, loss = scores(head, *validation, n_classes)
+            if best.epochs == 0 or (accuracy, -loss) > (best.inner_accuracy, -best.inner_loss):
+                best = FittedHead(spec, head, epoch, inner_accuracy=accuracy, inner_loss=loss)
+            elif epoch - best.epochs >= config.patience:
+                break
         if on_progress is not None:
-            expected = stopper.expected_epochs(epochs) if stopper else epochs
-            shown = max(shown, epoch / max(epoch, expected))
-            on_progress(shown)
-    if stopper is None or stopper.best_weights is None:
-        return projection, head, epochs
-    head.set_weights(stopper.best_weights)
-    return projection, head, stopper.best_epoch
+            on_progress(epoch / epochs)
+    return best if validation is not None else FittedHead(spec, _network_weights(model), epochs)
 
 
-def export(projection: Projection, head, emotions: list[str]) -> MoodModel:
-    """The numpy model inference runs: the PCA projection folded into the head's first layer."""
-    kernels, biases = _dense_weights(head)
-    kernels[0] = projection.components @ kernels[0]
-    return MoodModel(projection.layout, emotions, projection.mean, projection.var, kernels, biases)
+def fit_linear(path: LeastSquaresPath, spec: LinearSpec, temperature: float = 1.0) -> FittedHead:
+    return FittedHead(spec, path.head(spec.ridge, temperature), temperature=temperature)
+
+
+def choose(fitted: list[FittedHead], network_margin: float) -> FittedHead:
+    """The candidate with the best balanced accuracy on the inner rows (then the lower loss); a network
+    must beat the best softmax regression by `network_margin`; among equals, the stronger ridge."""
+    def rank(f: FittedHead):
+        return (round(f.inner_accuracy, 6), -round(f.inner_loss, 4), getattr(f.spec, "ridge", 0.0))
+
+    linear = max((f for f in fitted if isinstance(f.spec, LinearSpec)), key=rank, default=None)
+    network = max((f for f in fitted if isinstance(f.spec, NetworkSpec)), key=rank, default=None)
+    if linear is None or (network is not None and network.inner_accuracy >= linear.inner_accuracy + network_margin):
+        return network
+    return linear
+
+
+# --- the whole training ---------------------------------------------------------------------------------
 
 
 @dataclass
 class Trained:
-    keras_model: object  # keras.Model: row in, probabilities out
-    mood_model: MoodModel
+    model: MoodModel
     report: TrainReport
 
 
 ProgressFn = Callable[[str, float], None]
 
 
-def train(dataset: Dataset, config: TrainConfig = TrainConfig(), progress: ProgressFn | None = None) -> Trained:
-    """Fit on the first 80% of each recording, report on the last 20%, then (config.refit) on all rows.
+def _features(rows: LabelledRows, layout: Layout) -> np.ndarray:
+    return normalise(rows.x, layout, GEOMETRY).astype(np.float64)
 
-    `progress(stage, fraction)` hears how far along training is, for the window's progress bar.
+
+def _score_candidates(rows: LabelledRows, layout: Layout, n_classes: int, config: TrainConfig,
+                      on_progress: Callable[[float], None]) -> list[FittedHead]:
+    """Every candidate trained on the first part of `rows` and scored on its last part (cut in time)."""
+    train_rows, check_rows = time_cut(rows, config.inner_holdout)
+    features = _features(train_rows, layout)
+    standardise = Standardiser.fit(features)
+    z, check = standardise(features), (standardise(_features(check_rows, layout)), check_rows.y)
+    fitted: list[FittedHead] = []
+    linear = [spec for spec in config.candidates if isinstance(spec, LinearSpec)]
+    networks = [spec for spec in config.candidates if isinstance(spec, NetworkSpec)]
+    if linear:
+        path = LeastSquaresPath(z, train_rows.y, n_classes)
+        for spec in linear:
+            temperature = calibrate(path.head(spec.ridge), *check, n_classes)
+            head = fit_linear(path, spec, temperature)
+            head.inner_accuracy, head.inner_loss = scores(head.head, *check, n_classes)
+            fitted.append(head)
+    on_progress(0.2 if networks else 1.0)
+    for i, spec in enumerate(networks):
+        fitted.append(fit_network(z, train_rows.y, n_classes, spec, config, epochs=config.max_epochs,
+                                  validation=check,
+                                  on_progress=lambda f, i=i: on_progress(0.2 + 0.8 * (i + f) / len(networks))))
+    return fitted
+
+
+def _epochs_for(chosen: FittedHead, inner_rows: int, rows: int) -> int:
+    """The chosen epoch count, for more rows: each epoch then takes more steps, so a few fewer epochs."""
+    return max(1, int(round(chosen.epochs * min(1.0, (inner_rows / max(rows, 1)) ** 0.5))))
+
+
+def _fit_model(rows: LabelledRows, layout: Layout, emotions: list[str], chosen: FittedHead, epochs: int,
+               config: TrainConfig, on_progress: Callable[[float], None]) -> MoodModel:
+    """The chosen head, trained again on all of `rows`, as the numpy model inference runs."""
+    features = _features(rows, layout)
+    standardise = Standardiser.fit(features)
+    z = standardise(features)
+    if isinstance(chosen.spec, LinearSpec):
+        head = fit_linear(LeastSquaresPath(z, rows.y, len(emotions)), chosen.spec, chosen.temperature).head
+    else:
+        head = fit_network(z, rows.y, len(emotions), chosen.spec, config, epochs=epochs, on_progress=on_progress).head
+    on_progress(1.0)
+    # Columns without spread (the anchor points, a hand never recorded) must not move the mood when they
+    # do move live: their first-layer weights are zero.
+    kernels = [np.where(standardise.used[:, None], head.kernels[0], 0.0), *head.kernels[1:]]
+    return MoodModel(layout, emotions, GEOMETRY, standardise.mean, standardise.scale, [Head(kernels, head.biases)])
+
+
+@dataclass
+class Fitted:
+    """What fit_and_choose made: the model and how it was chosen."""
+
+    model: MoodModel
+    chosen: FittedHead
+    candidates: list[FittedHead]
+    epochs: int
+
+
+def fit_and_choose(rows: LabelledRows, layout: Layout, emotions: list[str], config: TrainConfig,
+                   on_progress: Callable[[float], None] = lambda fraction: None) -> Fitted:
+    """The whole training procedure on `rows`: choose a head on their last part, train it on all of them."""
+    candidates = _score_candidates(rows, layout, len(emotions), config, lambda f: on_progress(0.8 * f))
+    chosen = choose(candidates, config.network_margin)
+    log.debug("chose %s (accuracy %.3f on the last %d%% of the rows it was given)", chosen.spec.describe(),
+             chosen.inner_accuracy, round(100 * config.inner_holdout))
+    epochs = _epochs_for(chosen, len(time_cut(rows, config.inner_holdout)[0]), len(rows))
+    model = _fit_model(rows, layout, emotions, chosen, epochs, config, lambda f: on_progress(0.8 + 0.2 * f))
+    return Fitted(model, chosen, candidates, epochs if isinstance(chosen.spec, NetworkSpec) else 0)
+
+
+def train(dataset: Dataset, config: TrainConfig = TrainConfig(), progress: ProgressFn | None = None) -> Trained:
+    """Report, then (config.refit) train the saved model, as the module docstring says.
+
+    `progress(stage, fraction)` hears how far along training is (fraction of the whole, never backwards),
+    for the window's progress bar.
     """
     started = time.perf_counter()
-    emotions = dataset.emotions
-    layout = dataset.layout
+    emotions, layout = dataset.emotions, dataset.layout
     n = len(emotions)
-    split = split_dataset(dataset, config.holdout)
-    say = progress or (lambda stage, fraction: None)
-    # The refit, when asked for, takes roughly as long as the first fit: give each half the bar.
-    share = 0.5 if config.refit else 1.0
-    say("training", 0.0)
+    tell = progress or (lambda stage, fraction: None)
+    shown = [0.0]
 
-    projection, head, best_epoch = _fit(
-        layout, n, split.x_train, split.y_train, config, epochs=config.max_epochs,
-        validation=(split.x_test, split.y_test),
-        on_progress=lambda fraction: say("training", share * fraction))
-    predicted = export(projection, head, emotions).predict_proba(split.x_test).argmax(axis=1)
+    def stage(name: str, start: float, share: float) -> Callable[[float], None]:
+        def report(fraction: float) -> None:
+            shown[0] = max(shown[0], start + share * min(max(fraction, 0.0), 1.0))
+            tell(name, shown[0])
+        return report
+
+    rows = dataset_rows(dataset)
+    fit_part, report_part = time_cut(rows, config.holdout)
+    half = 0.5 if config.refit else 1.0
+    testing = fit_and_choose(fit_part, layout, emotions, config, stage("testing on held-out rows", 0.0, half))
+    predicted = testing.model.predict_proba(report_part.x).argmax(axis=1)
     confusion = np.zeros((n, n), dtype=int)
-    np.add.at(confusion, (split.y_test, predicted), 1)
+    np.add.at(confusion, (report_part.y, predicted), 1)
     per_emotion = {e: float(confusion[i, i] / max(1, confusion[i].sum())) for i, e in enumerate(emotions)}
     accuracy = float(np.trace(confusion) / max(1, confusion.sum()))
 
-    if config.refit:
-        x_all = np.concatenate([split.x_train, split.x_test])
-        y_all = np.concatenate([split.y_train, split.y_test])
-        projection, head, _ = _fit(
-            layout, n, x_all, y_all, config, epochs=best_epoch,
-            on_progress=lambda fraction: say("refitting on all rows", share + share * fraction))
-    say("done", 1.0)
+    final = fit_and_choose(rows, layout, emotions, config, stage("training on every row", half, half)) \
+        if config.refit else testing
+    tell("done", 1.0)
     report = TrainReport(
         emotions=emotions, layout=layout.id, rows_per_emotion=dataset.rows_per_emotion(),
-        train_rows=len(split.x_train), holdout_rows=len(split.x_test), heldout_accuracy=accuracy,
-        per_emotion_accuracy=per_emotion, confusion=confusion.tolist(), epochs=best_epoch, refit=config.refit,
-        seconds=time.perf_counter() - started,
+        train_rows=len(fit_part), holdout_rows=len(report_part), heldout_accuracy=accuracy,
+        per_emotion_accuracy=per_emotion, confusion=confusion.tolist(), chosen=final.chosen.spec.describe(),
+        candidates=[CandidateScore(f.spec.describe(), f.inner_accuracy, f.inner_loss, f.epochs)
+                    for f in final.candidates],
+        epochs=final.epochs, refit=config.refit, seconds=time.perf_counter() - started,
         trained_at=_dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         sources=[str(r.path) for r in dataset.recordings])
-    return Trained(assemble(projection, head), export(projection, head, emotions), report)
-
-
-def save(profile: Profile, trained: Trained) -> None:
-    """Write the Keras model, the numpy export, labels.npy and the metadata, each atomically.
-
-    The metadata goes last: infer only trusts a model whose metadata matches labels.npy and the weights.
-    """
-    profile.models_dir.mkdir(parents=True, exist_ok=True)
-    # Keras insists on the .keras suffix, so the temporary file keeps it.
-    tmp_keras = profile.keras_path.with_name(f".{profile.keras_path.stem}.tmp.keras")
-    trained.keras_model.save(tmp_keras)
-    os.replace(tmp_keras, profile.keras_path)
-    report = trained.report
-    atomic_write(profile.weights_path, trained.mood_model.save)
-    atomic_write(profile.labels_path, lambda handle: np.save(handle, np.array(report.emotions), allow_pickle=False))
-    meta = {"format": FORMAT_VERSION, "facemood": __version__, **asdict(report)}
-    text = json.dumps(meta, indent=1, ensure_ascii=False).encode("utf-8")
-    atomic_write(profile.meta_path, lambda handle: handle.write(text))
-
-
-@keras.saving.register_keras_serializable(package="facemood")
-class BlockScale(keras.layers.Layer):
-    """Keras twin of model.scale_blocks: each face/hand block divided by its own size."""
-
-    def __init__(self, layout_id: str, **kwargs):
-        super().__init__(**kwargs)
-        self.layout_id = layout_id
-        layout = LAYOUTS[layout_id]
-        self._blocks = [(b.start, b.stop) for b in block_slices(layout)]
-        self._width = layout.width
-
-    def call(self, x):
-        ops = keras.ops
-        pieces, at = [], 0
-        for start, stop in self._blocks:
-            if start > at:
-                pieces.append(x[:, at:start])
-            part = x[:, start:stop]
-            size = ops.sqrt(ops.mean(part * part, axis=1, keepdims=True) * 2.0)
-            pieces.append(part / ops.maximum(size, 1e-6))
-            at = stop
-        if at < self._width:
-            pieces.append(x[:, at:])
-        return ops.concatenate(pieces, axis=1)
-
-    def get_config(self):
-        return {**super().get_config(), "layout_id": self.layout_id}
+    return Trained(final.model, report)

@@ -78,8 +78,9 @@ def moving_frames(count: int, angle: float = 0.0, phase: float = 0.0,
                             scale=1 + 0.05 * np.sin(i / 9 + phase), picture=picture) for i in range(count)]
 
 
-def astronaut_video(path: Path, count: int = 60, angle: float = 0.0, fps: float = 30.0, phase: float = 0.0) -> Path:
-    return write_video(path, moving_frames(count, angle, phase), fps)
+def astronaut_video(path: Path, count: int = 60, angle: float = 0.0, fps: float = 30.0, phase: float = 0.0,
+                    picture: np.ndarray | None = None) -> Path:
+    return write_video(path, moving_frames(count, angle, phase, picture), fps)
 
 
 def hand_frame(step: float = 0.0) -> np.ndarray:

@@ -30,26 +30,26 @@ def fresh_videos(tmp_path_factory):
     """Videos the model never saw: the same two expressions, moving differently."""
     folder = tmp_path_factory.mktemp("fresh")
     return {"upright": media.astronaut_video(folder / "upright.mp4", count=40, angle=0, phase=2.0),
-            "tilted": media.astronaut_video(folder / "tilted.mp4", count=40, angle=25, phase=2.0)}
+            "frowning": media.astronaut_video(folder / "frowning.mp4", count=40, angle=25, phase=2.0,
+                                              picture=media.frowning_astronaut_bgr())}
 
 
-def test_record_train_recognise_round_trip(home, upright_video, tilted_video, fresh_videos):
+def test_record_train_recognise_round_trip(home, upright_video, frowning_video, fresh_videos):
     first = run_tool("collect.py", "upright", "--source", upright_video, "--frames", "40", "--home", home)
     assert first.code == 0, first.err
     assert "recorded 40 rows" in first.out
     second = run_tool("collect.py", "upright", "--source", upright_video, "--home", home)  # another take
     assert second.code == 0 and "now has 100 rows in 2 takes" in second.out, second.out + second.err
-    tilted = run_tool("collect.py", "tilted", "--source", tilted_video, "--home", home, "--no-preview")
-    assert tilted.code == 0, tilted.err
+    frowning = run_tool("collect.py", "frowning", "--source", frowning_video, "--home", home, "--no-preview")
+    assert frowning.code == 0, frowning.err
     assert np.load(home / "data" / "upright.npy").shape == (100, 1072)
-    assert "Exception ignored" not in first.err + tilted.err and "Traceback" not in first.err + tilted.err
+    assert "Exception ignored" not in first.err + frowning.err and "Traceback" not in first.err + frowning.err
 
     trained = run_tool("train.py", "--home", home)
     assert trained.code == 0, trained.err
     assert "held-out accuracy" in trained.out and "confusion" in trained.out
-    assert sorted(p.name for p in (home / "models").iterdir()) == ["mood_model.json", "mood_model.keras",
-                                                                   "mood_model.npz"]
-    assert np.load(home / "labels.npy").tolist() == ["tilted", "upright"]
+    assert sorted(p.name for p in (home / "models").iterdir()) == ["mood_model.json", "mood_model.npz"]
+    assert np.load(home / "labels.npy").tolist() == ["frowning", "upright"]
 
     for truth, video in fresh_videos.items():
         seen = run_tool("infer.py", "--no-window", "--source", video, "--home", home)
@@ -72,10 +72,10 @@ def test_classic_recordings_train_as_is(tmp_path, detected_rows, fresh_videos):
     trained = run_tool("train.py", "--home", home, "--data", classic)
     assert trained.code == 0, trained.err
     assert "classic-1020" in trained.out
-    seen = run_tool("infer.py", "--no-window", "--source", fresh_videos["tilted"], "--home", home, "--every", "0.5")
+    seen = run_tool("infer.py", "--no-window", "--source", fresh_videos["frowning"], "--home", home, "--every", "0.5")
     assert seen.code == 0, seen.err
     assert "classic-1020" in seen.out
-    assert moods(seen.out).count("tilted") >= 2
+    assert moods(seen.out).count("frowning") >= 2
 
     # New takes can extend a classic recording when asked to record in its layout.
     data = home / "data"
@@ -151,8 +151,8 @@ def test_bad_input_gives_one_line_and_exit_2_and_loses_nothing(home, tmp_path, u
                        "cannot write recordings", "data")
 
 
-def test_model_and_labels_mismatch_is_refused(home, upright_video, tilted_video):
-    for name, video in (("upright", upright_video), ("tilted", tilted_video)):
+def test_model_and_labels_mismatch_is_refused(home, upright_video, frowning_video):
+    for name, video in (("upright", upright_video), ("frowning", frowning_video)):
         assert run_tool("collect.py", name, "--source", video, "--frames", "30", "--home", home).code == 0
     assert run_tool("train.py", "--home", home).code == 0
     np.save(home / "labels.npy", np.array(["happy", "sad", "angry"]))

@@ -12,7 +12,7 @@ def test_each_tool_reads_well_as_a_script_and_as_a_command():
         command = run_tool("facemood", tool, "--help")
         assert command.code == 0, command.err
         assert command.out.startswith(f"usage: facemood {tool} ")
-        assert f"\n  facemood {tool} " in command.out and f".py" not in command.out.split("examples:")[1]
+        assert f"\n  facemood {tool} " in command.out and ".py" not in command.out.split("examples:")[1]
         script = run_tool(f"{tool}.py", "--help")
         assert script.code == 0 and script.out.startswith(f"usage: {tool}.py ")
         assert f"\n  python {tool}.py " in script.out

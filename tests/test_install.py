@@ -74,7 +74,7 @@ def test_the_wheel_carries_the_page_and_bundles_and_nothing_of_the_user(wheel):
 
 
 def test_installed_facemood_records_trains_and_recognises_outside_the_checkout(wheel, tmp_path, upright_video,
-                                                                                tilted_video, detected_rows):
+                                                                                frowning_video, detected_rows):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
@@ -100,13 +100,13 @@ def test_installed_facemood_records_trains_and_recognises_outside_the_checkout(w
 
     recorded = _run([facemood, "collect", "upright", "--source", upright_video, "--frames", "40"], elsewhere, env)
     assert f"{home / 'data' / 'upright.npy'} now has 40 rows" in recorded.stdout
-    np.save(home / "data" / "tilted.npy", detected_rows["tilted"])  # a second emotion, real rows too
+    np.save(home / "data" / "frowning.npy", detected_rows["frowning"])  # a second emotion, real rows too
     trained = _run([facemood, "train"], elsewhere, env)
     assert "held-out accuracy" in trained.stdout
     assert (home / "models" / "mood_model.npz").is_file() and (home / "labels.npy").is_file()
-    seen = _run([facemood, "infer", "--no-window", "--source", tilted_video], elsewhere, env)
-    assert "trained model (tilted, upright" in seen.stdout
-    assert moods(seen.stdout).count("tilted") >= 54  # of 60 frames
+    seen = _run([facemood, "infer", "--no-window", "--source", frowning_video], elsewhere, env)
+    assert "trained model (frowning, upright" in seen.stdout
+    assert moods(seen.stdout).count("frowning") >= 54  # of 60 frames
     # The code that ran was the wheel's, not the checkout's.
     imported = _run([python, "-c", "import facemood; print(facemood.__file__)"], elsewhere, env).stdout
     assert Path(imported.strip()).parent == site / "facemood"

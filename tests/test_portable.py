@@ -1,4 +1,4 @@
-"""facemood export / import: a real profile (MediaPipe rows, a Keras-trained model, settings, history) carried
+"""facemood export / import: a real profile (MediaPipe rows, a trained model, settings, history) carried
 between two homes, and archives that must be refused without touching the profile they were meant for."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import io
 import json
 import stat
 import zipfile
+from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,7 +19,7 @@ from facemood.cli.common import run
 from facemood.cli.main import main
 from facemood.dataset import append_rows, load_dataset
 from facemood.history import LIKE, History
-from facemood.model import load_model
+from facemood.model_store import load_model, save_model
 from facemood.portable import MANIFEST, profile_files
 from facemood.profile import resolve_profile
 from facemood.settings import Settings, load_settings, save_settings
@@ -28,7 +29,7 @@ from tests.test_cli import moods, snapshot
 
 training = pytest.importorskip("facemood.training")
 
-SETTINGS = Settings(singer="श्रेया घोषाल", language="हिंदी", provider="spotify", mood_words={"tilted": "calm"},
+SETTINGS = Settings(singer="श्रेया घोषाल", language="हिंदी", provider="spotify", mood_words={"frowning": "calm"},
                     overlay=False)
 
 
@@ -46,23 +47,23 @@ def source_home(tmp_path_factory, detected_rows) -> Path:
     and a mood history."""
     home = tmp_path_factory.mktemp("source")
     anna = resolve_profile("anna", home)
-    upright, tilted = detected_rows["upright"], detected_rows["tilted"]
+    upright, frowning = detected_rows["upright"], detected_rows["frowning"]
     append_rows(anna.data_dir / "upright.npy", upright[:30], source="camera 0")
     append_rows(anna.data_dir / "upright.npy", upright[30:], source="upright.mp4")
-    append_rows(anna.data_dir / "tilted.npy", tilted, source="tilted.mp4")
-    trained = training.train(load_dataset([anna.data_dir]), training.TrainConfig(max_epochs=60))
-    training.save(anna, trained)
+    append_rows(anna.data_dir / "frowning.npy", frowning, source="frowning.mp4")
+    trained = training.train(load_dataset([anna.data_dir]))
+    save_model(anna, trained.model, asdict(trained.report))
     save_settings(anna.settings_path, SETTINGS)
     with History(anna.history_path) as history:
         session = history.start_session("anna", "camera 0", at=1_700_000_000)
         for i in range(5):
-            history.record_mood(session, "tilted", 0.9, at=1_700_000_001 + i)
-        history.record_song(session, "tilted", "calm song", "spotify", "https://open.spotify.com/search/calm",
+            history.record_mood(session, "frowning", 0.9, at=1_700_000_001 + i)
+        history.record_song(session, "frowning", "calm song", "spotify", "https://open.spotify.com/search/calm",
                             at=1_700_000_010)
         song = SimpleNamespace(video_id="dQw4w9WgXcQ", url="https://www.youtube.com/watch?v=dQw4w9WgXcQ",
                                title="A calm song", channel="Someone")
-        play = history.start_play(session, song, "tilted", "calm song", at=1_700_000_011)
-        history.record_feedback(session, song, LIKE, "tilted", "calm song", play_id=play, at=1_700_000_012)
+        play = history.start_play(session, song, "frowning", "calm song", at=1_700_000_011)
+        history.record_feedback(session, song, LIKE, "frowning", "calm song", play_id=play, at=1_700_000_012)
     return home
 
 
@@ -72,15 +73,15 @@ def archive(source_home, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("archive") / "anna.zip"
     result = run_tool("facemood", "export", "--user", "anna", "--home", source_home, path)
     assert result.code == 0, result.err
-    assert "exported profile 'anna'" in result.out and "a trained model (tilted, upright)" in result.out
+    assert "exported profile 'anna'" in result.out and "a trained model (frowning, upright)" in result.out
     return path
 
 
 def test_round_trip_between_two_homes_predicts_the_same_moods(source_home, archive, tmp_path):
     with zipfile.ZipFile(archive) as zf:
         assert sorted(zf.namelist()) == [MANIFEST, "model/labels.npy", "model/mood_model.json",
-                                         "model/mood_model.keras", "model/mood_model.npz", "recordings/tilted.npy",
-                                         "recordings/tilted.takes.json", "recordings/upright.npy",
+                                         "model/mood_model.npz", "recordings/frowning.npy",
+                                         "recordings/frowning.takes.json", "recordings/upright.npy",
                                          "recordings/upright.takes.json", "settings.json"]
     other = tmp_path / "other-machine"
     imported = run_tool("facemood", "import", archive, "--home", other)
@@ -96,14 +97,15 @@ def test_round_trip_between_two_homes_predicts_the_same_moods(source_home, archi
     assert not after.history_path.exists()  # only with --with-history
     assert not list(other.glob(".facemood-*")), "the staging folder was left behind"
 
-    rows = np.concatenate([np.load(after.data_dir / "upright.npy"), np.load(after.data_dir / "tilted.npy")])
+    rows = np.concatenate([np.load(after.data_dir / "upright.npy"), np.load(after.data_dir / "frowning.npy")])
     np.testing.assert_array_equal(load_model(after).predict_proba(rows), load_model(before).predict_proba(rows))
-    video = media.astronaut_video(tmp_path / "fresh.mp4", count=30, angle=25, phase=2.0)
+    video = media.astronaut_video(tmp_path / "fresh.mp4", count=30, angle=25, phase=2.0,
+                                  picture=media.frowning_astronaut_bgr())
     seen = [run_tool("infer.py", "--no-window", "--source", video, "--user", "anna", "--home", home)
             for home in (source_home, other)]
     assert [s.code for s in seen] == [0, 0], seen[1].err
     assert seen[0].out == seen[1].out
-    assert moods(seen[1].out).count("tilted") >= 27
+    assert moods(seen[1].out).count("frowning") >= 27
 
 
 def test_history_only_when_asked_and_another_name(capsys, source_home, tmp_path):
@@ -119,8 +121,8 @@ def test_history_only_when_asked_and_another_name(capsys, source_home, tmp_path)
     with History(profile.history_path) as history:
         assert history.recent_songs()[0]["query"] == "calm song"
         assert history.sessions()[0]["mood_seconds"] == 5.0
-        assert [(f.title, f.rating) for f in history.feedback("tilted")] == [("A calm song", LIKE)]
-    assert load_model(profile).emotions == ["tilted", "upright"]
+        assert [(f.title, f.rating) for f in history.feedback("frowning")] == [("A calm song", LIKE)]
+    assert load_model(profile).emotions == ["frowning", "upright"]
 
 
 def test_an_existing_profile_is_replaced_only_when_asked(capsys, archive, tmp_path, detected_rows):
@@ -136,15 +138,13 @@ def test_an_existing_profile_is_replaced_only_when_asked(capsys, archive, tmp_pa
     assert_clean_error(refused, "already exists", "--replace")
     assert snapshot(home) == before
 
-    lean = tmp_path / "no-keras.zip"
-    _repack(archive, lean, drop={"model/mood_model.keras"})  # the Keras file is optional
-    done = facemood(capsys, "import", lean, "--home", home, "--replace")
+    done = facemood(capsys, "import", archive, "--home", home, "--replace")
     assert done.code == 0, done.err
     assert sorted(profile_files(mine)) == ["history.sqlite3", "model/labels.npy", "model/mood_model.json",
-                                           "model/mood_model.npz", "recordings/tilted.npy",
-                                           "recordings/tilted.takes.json", "recordings/upright.npy",
+                                           "model/mood_model.npz", "recordings/frowning.npy",
+                                           "recordings/frowning.takes.json", "recordings/upright.npy",
                                            "recordings/upright.takes.json", "settings.json"]
-    assert load_model(mine).emotions == ["tilted", "upright"]  # no stale Keras file beside the new model
+    assert load_model(mine).emotions == ["frowning", "upright"]  # no stale Keras file beside the new model
 
 
 def test_export_refusals(capsys, source_home, tmp_path):

@@ -101,7 +101,7 @@ def test_the_real_train_py_reports_progress_and_its_model_is_swapped_in(home, de
         time.sleep(0.05)
     status = job.status
     assert status.error is None and seen == [True], status
-    assert status.report["emotions"] == ["tilted", "upright"] and 0 <= status.report["heldout_accuracy"] <= 1
+    assert status.report["emotions"] == ["frowning", "upright"] and 0 <= status.report["heldout_accuracy"] <= 1
     assert fractions == sorted(fractions) and status.fraction == 1.0
-    assert not profiles.classifier.is_default and profiles.classifier.emotions == ["tilted", "upright"]
-    assert json.loads(profiles.profile.meta_path.read_text())["emotions"] == ["tilted", "upright"]
+    assert not profiles.classifier.is_default and profiles.classifier.emotions == ["frowning", "upright"]
+    assert json.loads(profiles.profile.meta_path.read_text())["emotions"] == ["frowning", "upright"]

@@ -306,14 +306,14 @@ def test_offline_recommend_opens_the_search_in_the_browser(tmp_path, upright_vid
     assert "browser" in results["recommend_message"]
 
 
-def test_record_and_train_in_the_window_then_the_live_view_uses_the_model(tmp_path, tilted_video, upright_video,
+def test_record_and_train_in_the_window_then_the_live_view_uses_the_model(tmp_path, frowning_video, upright_video,
                                                                          xvfb_display, detected_rows):
     home = tmp_path / "home"
     (home / "data").mkdir(parents=True)
-    np.save(home / "data" / "tilted.npy", detected_rows["tilted"])  # recorded earlier
+    np.save(home / "data" / "frowning.npy", detected_rows["frowning"])  # recorded earlier
     results = drive("train", upright_video, home, xvfb_display)
     assert results["chip_before"] == "Built-in default moods"
-    assert results["training"]["error"] is None and results["training"]["report"]["emotions"] == ["tilted", "upright"]
+    assert results["training"]["error"] is None and results["training"]["report"]["emotions"] == ["frowning", "upright"]
     assert results["chip_after"].startswith("Your model · 2 emotions")
     assert results["mood_after"] == "upright"
     assert "held-out accuracy" in results["report_on_page"]

@@ -9,8 +9,10 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from ..dataset import load_dataset, recording_files
+from ..coach import Advice, EmotionSummary, TakeInfo, advise, summarise
+from ..dataset import load_dataset, read_takes, recording_files
 from ..errors import FacemoodError
+from ..model_store import save_model
 from ..profile import resolve_profile
 from .common import add_logging_flags, add_profile_flags, new_parser, run, setup_logging
 
@@ -20,8 +22,9 @@ log = logging.getLogger("facemood.train")
 def build_parser(prog: str = "train.py") -> argparse.ArgumentParser:
     parser = new_parser(
         prog, "Train a small network on every data/<emotion>.npy of the profile (recordings of the "
-              "classic tutorial scripts train as-is). The last 20% of each emotion is held out to "
-              "report accuracy; the model is then refitted on all rows and saved to models/.",
+              "classic tutorial scripts train as-is), choosing its shape for you. The last 20% of each "
+              "emotion is held out to report accuracy and what to record better; the model is then trained "
+              "on all rows and saved to models/.",
         ["", "--user anna", "--data ~/old-tutorial-folder"])
     add_profile_flags(parser)
     parser.add_argument("--data", action="append", type=Path, default=[], metavar="DIR",
@@ -48,18 +51,33 @@ def _folders(profile, extra: list[Path]) -> list[Path]:
     return folders
 
 
-def format_report(report) -> str:
+def takes_of(dataset) -> dict[str, list[TakeInfo]]:
+    """The takes of every recording in the dataset, by emotion, as the coach reads them."""
+    takes: dict[str, list[TakeInfo]] = {}
+    for rec in dataset.recordings:
+        takes.setdefault(rec.emotion, []).extend(TakeInfo(take.count) for take in read_takes(rec.path))
+    return takes
+
+
+def format_report(report, summaries: list[EmotionSummary], advice: list[Advice]) -> str:
     emotions = report.emotions
     width = max(8, *(len(e) for e in emotions))
-    lines = [f"held-out accuracy (last 20% of each emotion, {report.holdout_rows} rows): "
-             f"{report.heldout_accuracy:.1%}"]
-    for emotion in emotions:
-        lines.append(f"  {emotion:<{width}} {report.per_emotion_accuracy[emotion]:6.1%}  "
-                     f"({report.rows_per_emotion[emotion]} rows)")
-    lines.append("confusion (rows: true emotion, columns: predicted):")
+    lines = [f"held-out accuracy: {report.heldout_accuracy:.1%} on each emotion's last 20% ({report.holdout_rows} rows), "
+             "which played no part in training or in choosing the model",
+             f"model: {report.chosen}, chosen among {len(report.candidates)} candidates on the last 20% of the rows "
+             "it was trained on",
+             f"  {'emotion':<{width}} held-out   rows  takes  mistaken for"]
+    for s in summaries:
+        mistaken = f"{s.confused_with} {s.confused_share:.0%}" if s.confused_with else ""
+        accuracy = f"{s.heldout_accuracy:7.1%}" if s.heldout_accuracy is not None else "      -"
+        lines.append(f"  {s.emotion:<{width}} {accuracy}  {s.rows:5d}  {s.takes:5d}  {mistaken}")
+    lines.append("confusion on the held-out rows (rows: true emotion, columns: read as):")
     lines.append("  " + " " * width + " " + " ".join(f"{e[:7]:>7}" for e in emotions))
     for emotion, counts in zip(emotions, report.confusion):
         lines.append(f"  {emotion:<{width}} " + " ".join(f"{c:7d}" for c in counts))
+    if advice:
+        lines.append("to do better:")
+        lines += [f"  - {a.text}" for a in advice]
     return "\n".join(lines)
 
 
@@ -82,13 +100,17 @@ def main(argv: list[str] | None = None, prog: str = "train.py") -> int:
 
     progress = (lambda stage, fraction: _json_line(stage, fraction)) if args.json else None
     trained = training.train(dataset, training.TrainConfig(refit=not args.no_refit, seed=args.seed), progress)
-    training.save(profile, trained)
+    report = asdict(trained.report)
+    takes = takes_of(dataset)
+    summaries = summarise(report, takes)
+    advice = advise(summaries, takes)
+    save_model(profile, trained.model, report)
     if args.json:
-        _json_line("saved", 1.0, report=asdict(trained.report))
+        _json_line("saved", 1.0, report=report, advice=[asdict(a) for a in advice])
         return 0
-    print(format_report(trained.report))
+    print(format_report(trained.report, summaries, advice))
     print(f"trained in {trained.report.seconds:.1f} s ({time.perf_counter() - started:.1f} s with TensorFlow's start-up); "
-          f"saved {profile.keras_path}, {profile.weights_path.name}, {profile.meta_path.name} and {profile.labels_path}")
+          f"saved {profile.weights_path}, {profile.meta_path.name} and {profile.labels_path}")
     return 0
 
 
