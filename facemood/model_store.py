@@ -199,6 +199,7 @@ def _leftovers(profile: Profile) -> list[Path]:
         if final.parent.is_dir():
             found += final.parent.glob(f".{final.name}.*{_TEMP_SUFFIX}")
     if profile.models_dir.is_dir():
+        found += profile.models_dir.glob(f".{JOURNAL_NAME}.*.tmp")  # atomic_write's, killed mid-journal
         for pattern in _OLD_LEFTOVERS:
             found += profile.models_dir.glob(pattern)
     return found

@@ -308,6 +308,10 @@ def _score_candidates(rows: LabelledRows, layout: Layout, n_classes: int, config
             head = fit_linear(path, spec, temperature)
             head.inner_accuracy, head.inner_loss = scores(head.head, *check, n_classes)
             fitted.append(head)
+    best_linear = max((f.inner_accuracy for f in fitted), default=0.0)
+    if best_linear + config.network_margin > 1.0:
+        networks = []  # no network could beat it by the margin: training one would only cost seconds
+        log.debug("no network tried: softmax regression already reads %.3f of the inner rows", best_linear)
     on_progress(0.2 if networks else 1.0)
     for i, spec in enumerate(networks):
         fitted.append(fit_network(z, train_rows.y, n_classes, spec, config, epochs=config.max_epochs,
