@@ -185,11 +185,12 @@ def labels_text(emotions: list[str]) -> bytes:
 
 def run_tflite(content: bytes, rows: np.ndarray) -> np.ndarray:
     """Probabilities for `rows` from TensorFlow Lite's own interpreter."""
-    with warnings.catch_warnings():  # tf.lite.Interpreter announces its move to the ai_edge_litert package
+    # tf.lite.Interpreter announces its move to the ai_edge_litert package (a warning), and its XNNPACK
+    # delegate its own start (on fd 2).
+    with warnings.catch_warnings(), muffled_native_logs():
         warnings.simplefilter("ignore", UserWarning)
-        interpreter = tf.lite.Interpreter(model_content=content)
-    runner = interpreter.get_signature_runner(SIGNATURE)
-    return runner(**{INPUT_NAME: np.asarray(rows, np.float32)})[OUTPUT_NAME]
+        runner = tf.lite.Interpreter(model_content=content).get_signature_runner(SIGNATURE)
+        return runner(**{INPUT_NAME: np.asarray(rows, np.float32)})[OUTPUT_NAME]
 
 
 def check_rows(profile: Profile, model: MoodModel) -> np.ndarray:
