@@ -17,7 +17,8 @@ WindowServices hands them here:
     PageView       (page_view.py)       the state() and overview() payloads the page polls
 
 WindowApi is what the page may call; it forwards to one service (or to WindowServices where one
-service's change concerns another) and turns a FacemoodError into {"error": message}.
+service's change concerns another) and turns a FacemoodError into {"error": message}. FileDialogs asks
+the user for a file (export and import of a profile, portable.py) in a native dialog.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ from .live_session import LiveOptions, LiveSession, Pace, pace_for
 from .mood_journal import MoodJournal
 from .page_view import PageView
 from .player import Player, PlayerOptions
+from .portable import export_profile, import_profile, profile_files, read_profile_name
 from .preview import Preview
-from .profile import Profile
+from .profile import Profile, resolve_profile
 from .resources import UI_DIR
 from .recommend import Recommender
 from .song_prompt import SongPrompt
@@ -169,6 +171,39 @@ class WindowServices:
             self.journal.open(profile, self.live.source_description)
             self.prompt.reset()
 
+    def export_profile(self, path: str | Path) -> dict:
+        """Write the profile in use (recordings, model, settings; not its mood history) to the zip file
+        `path`, replacing it: the save dialog has already asked about that."""
+        if self.takes.recording is not None:
+            raise FacemoodError("stop recording before exporting")
+        profile, target = self.profiles.profile, Path(path)
+        summary = export_profile(profile, target, overwrite=True)
+        return {"message": f"Exported profile “{profile.name}” to {target}: {summary.describe()}."}
+
+    def import_profile(self, path: str | Path, replace: bool = False) -> dict:
+        """Bring in the profile a `facemood export` zip holds, then use it. A profile of that name that
+        exists here is replaced only with `replace`; without it the answer asks the page to confirm."""
+        archive = Path(path)
+        profile = resolve_profile(read_profile_name(archive), self.profiles.home)
+        if profile_files(profile) and not replace:
+            return {"confirm_replace": True, "path": str(archive), "profile": profile.name,
+                    "message": f"Profile “{profile.name}” already exists here. Replace its recordings, model and "
+                               f"settings with the ones in {archive.name}?"}
+        summaries = []
+
+        def bring_in() -> Profile:
+            self.journal.close()  # the archive may bring a mood history in place of the open one
+            try:
+                summaries.append(import_profile(archive, profile, replace=replace))
+            except BaseException:
+                self.journal.open(self.profiles.profile, self.live.source_description)
+                raise
+            return self.profiles.select(profile.name)
+
+        self._switch_profile(bring_in)
+        return {"profile": profile.name,
+                "message": f"Imported profile “{profile.name}” from {archive.name}: {summaries[0].describe()}."}
+
     def record_start(self, emotion: str, frames: int | None = None) -> None:
         self.live.check_ready()
         self.takes.start(emotion, frames, self.live.source_description)
@@ -199,12 +234,39 @@ class WindowServices:
                 "suggest_every_minutes": settings.suggest_every_minutes}
 
 
+class FileDialogs:
+    """The native save and open dialogs (pywebview's), for the window set after it is created; a path,
+    or None when the user cancels."""
+
+    PROFILE_FILES = ("facemood profile (*.zip)", "All files (*.*)")
+
+    def __init__(self, window=None):
+        self.window = window
+
+    def _ask(self, dialog: int, **options) -> str | None:
+        chosen = self.window.create_file_dialog(dialog, directory=str(Path.home()), **options)
+        if not chosen:
+            return None
+        return chosen if isinstance(chosen, str) else chosen[0]
+
+    def save(self, file_name: str) -> str | None:
+        import webview
+
+        return self._ask(webview.FileDialog.SAVE, save_filename=file_name)
+
+    def open(self) -> str | None:
+        import webview
+
+        return self._ask(webview.FileDialog.OPEN, file_types=self.PROFILE_FILES)
+
+
 class WindowApi:
     """What the page may call (window.pywebview.api.*); runs on pywebview's worker threads. pywebview
     exposes every public attribute, so the services stay private."""
 
-    def __init__(self, services: WindowServices):
+    def __init__(self, services: WindowServices, dialogs: FileDialogs | None = None):
         self._services = services
+        self._dialogs = dialogs or FileDialogs()
 
     def _call(self, fn: Callable, *args, **kwargs):
         try:
@@ -274,6 +336,20 @@ class WindowApi:
 
     def page_visibility(self, state):
         return self._call(self._services.visibility.page_changed, state)
+
+    def export_profile(self, path=None):
+        """Export the profile in use to `path`, or to the file the user picks in a save dialog."""
+        def export():
+            target = path or self._dialogs.save(f"{self._services.profiles.profile.name}.zip")
+            return {"cancelled": True} if target is None else self._services.export_profile(target)
+        return self._call(export)
+
+    def import_profile(self, path=None, replace=False):
+        """Import the zip at `path`, or the one the user picks in an open dialog (see WindowServices)."""
+        def bring_in():
+            archive = path or self._dialogs.open()
+            return {"cancelled": True} if archive is None else self._services.import_profile(archive, bool(replace))
+        return self._call(bring_in)
 
 
 def on_gui_thread(action: Callable[[], object], timeout: float = 10.0) -> bool:
@@ -374,10 +450,13 @@ def launch(args, *, recommender: Recommender | None = None, driver: Callable | N
     services = WindowServices(options, recommender)
     server = LoopbackServer(services.frames, UI_DIR, frame_sources=(options.player.origin,)).start()
     services.start()  # MediaPipe starts while Qt does
+    dialogs = FileDialogs()
     # An http:// URL: pywebview starts no file server of its own, and the page has a real origin.
     # text_select=True: style.css makes text unselectable itself (pywebview would add an inline <style>).
-    window = webview.create_window("facemood", url=server.page_url, js_api=WindowApi(services), text_select=True,
-                                   width=1280, height=860, min_size=(1000, 700), background_color="#14161b")
+    window = webview.create_window("facemood", url=server.page_url, js_api=WindowApi(services, dialogs),
+                                   text_select=True, width=1280, height=860, min_size=(1000, 700),
+                                   background_color="#14161b")
+    dialogs.window = window
     window.events.before_show += allow_playback_without_a_click
     window.events.before_show += lambda window: watch_window_state(window, services.visibility)
 

@@ -21,7 +21,8 @@ import pytest
 from facemood.live_session import FULL, HIDDEN, SHOWN
 from facemood.recommend import Recommender, YouTubeSearch
 from facemood.rows import CLASSIC_WIDTH, FACE_COLUMNS
-from facemood.window import WindowApi, WindowOptions, WindowServices
+from facemood.dataset import append_rows
+from facemood.window import FileDialogs, WindowApi, WindowOptions, WindowServices
 from tests import media
 from tests.conftest import ROOT, SAVED_SEARCH_IDS, assert_clean_error, run_tool, seed_a_song_that_lifted, wait_for
 from tests.window_driver import history_seconds
@@ -223,8 +224,66 @@ def test_the_page_can_call_only_the_api_methods(tmp_path):
     assert public == {"state", "overview", "select_profile", "create_profile", "record_start", "record_stop",
                       "delete_take", "train", "recommend", "open_url", "set_overlay", "set_provider",
                       "set_mood_words", "retry", "set_mood_goal", "set_suggestions", "dismiss_suggestion", "rate",
-                      "player_event", "page_visibility"}
+                      "player_event", "page_visibility", "export_profile", "import_profile"}
     assert all(inspect.ismethod(getattr(WindowApi(wired), name)) for name in public)
+    wired.stop()
+
+
+class PickedFile:
+    """A stand-in for pywebview's window in FileDialogs: the dialog answers `answer` (None: cancelled)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.asked = []
+
+    def create_file_dialog(self, dialog, **options):
+        self.asked.append((dialog, options))
+        return self.answer
+
+
+def test_export_then_import_a_profile_in_another_home_switches_to_it(tmp_path, detected_rows):
+    source = WindowServices(WindowOptions(source="7", home=tmp_path / "here", user="anna"))
+    append_rows(source.profiles.profile.data_dir / "upright.npy", detected_rows["upright"])
+    source.profiles.save_settings(singer="Someone")
+    archive = tmp_path / "anna.zip"
+    exported = WindowApi(source).export_profile(str(archive))
+    assert exported["message"].startswith(f"Exported profile “anna” to {archive}: 1 emotion (60 rows), settings")
+    source.stop()
+
+    there = WindowServices(WindowOptions(source="7", home=tmp_path / "there"))
+    api = WindowApi(there)
+    imported = api.import_profile(str(archive))
+    assert imported == {"profile": "anna", "message": "Imported profile “anna” from anna.zip: 1 emotion (60 rows), "
+                                                      "settings."}
+    overview = there.page.overview()
+    assert overview["profile"] == "anna" and overview["profiles"] == ["default", "anna"]
+    assert [e["name"] for e in overview["emotions"]] == ["upright"] and there.profiles.settings.singer == "Someone"
+
+    # Again: the page is asked to confirm, and nothing changes until it does.
+    append_rows(there.profiles.profile.data_dir / "waving.npy", detected_rows["upright"][:5])
+    there.select_profile("default")
+    again = api.import_profile(str(archive))
+    assert again["confirm_replace"] and again["path"] == str(archive) and "already exists" in again["message"]
+    assert there.profiles.profile.name == "default"
+    assert (tmp_path / "there" / "data" / "anna" / "waving.npy").exists()
+    replaced = api.import_profile(again["path"], True)
+    assert replaced["profile"] == "anna" and there.profiles.profile.name == "anna"
+    assert not (tmp_path / "there" / "data" / "anna" / "waving.npy").exists()
+    assert "not a zip file" in api.import_profile(str(tmp_path / "there" / "data" / "anna" / "upright.npy"))["error"]
+    there.stop()
+
+
+def test_export_and_import_ask_for_the_file_in_a_dialog(tmp_path, detected_rows):
+    wired = WindowServices(WindowOptions(source="7", home=tmp_path / "home"))
+    append_rows(wired.profiles.profile.data_dir / "upright.npy", detected_rows["upright"][:10])
+    cancelled = PickedFile(None)
+    assert WindowApi(wired, FileDialogs(cancelled)).export_profile() == {"cancelled": True}
+    assert WindowApi(wired, FileDialogs(cancelled)).import_profile() == {"cancelled": True}
+    assert cancelled.asked[0][1]["save_filename"] == "default.zip"
+    assert cancelled.asked[1][1]["file_types"][0] == "facemood profile (*.zip)"
+    picked = PickedFile((str(tmp_path / "picked.zip"),))
+    assert "Exported profile “default”" in WindowApi(wired, FileDialogs(picked)).export_profile()["message"]
+    assert WindowApi(wired, FileDialogs(picked)).import_profile()["confirm_replace"]
     wired.stop()
 
 
@@ -416,6 +475,23 @@ def test_music_plays_in_the_window_learns_and_offers_songs(tmp_path, mood_change
     assert plays[F][0].end_reason == "stopped"
     assert [(f.video_id, f.rating, f.query, f.play_id is not None) for f in feedback] == [
         (B, -1, query, True), (F, 1, query, False)]
+
+
+def test_export_and_import_buttons_carry_the_profile_and_replace_it_only_when_confirmed(tmp_path, upright_video,
+                                                                                       xvfb_display, detected_rows):
+    home = tmp_path / "home"
+    append_rows(home / "data" / "upright.npy", detected_rows["upright"])
+    results = drive("carry", upright_video, home, xvfb_display)
+    assert {"Export", "Import"} <= set(results["buttons"])
+    assert "Exported profile “default” to" in results["exported"] and "1 emotion (60 rows)" in results["exported"]
+    assert "already exists" in results["asked"] and "Replace" in results["asked"]
+    assert "Imported" not in results["after_no"]["banner"] and results["after_no"]["profile"] == "default"
+    assert results["imported"].startswith("Imported profile “default” from carried.zip: 1 emotion (60 rows)")
+    assert results["profile_after_import"] == "default"
+    assert "through-the-dialog.zip" in results["through_the_dialog"] and results["dialog_file_written"]
+    assert results["script_errors"] == []
+    looks_like_a_window(ARTIFACTS / "carry" / "exported.png")
+    assert np.array_equal(np.load(home / "data" / "upright.npy"), detected_rows["upright"])
 
 
 def test_no_display_is_one_clear_line(tmp_path, upright_video):

@@ -338,8 +338,66 @@ def music_scenario(window, services, results: dict, out: Path, fake: FakeYouTube
     results["script_errors"] = js(window, "window.facemoodErrors")
 
 
+def banner_says(window, words: str, timeout: float = 60) -> str:
+    return wait_for(lambda: words in text(window, "banner-text") and text(window, "banner-text"), timeout,
+                    f"the banner to say {words!r}")
+
+
+def save_in_the_dialog(path: Path) -> None:
+    """Type `path` into the save dialog that has the keyboard, as a user does, and press Enter (xdotool)."""
+    import subprocess
+
+    subprocess.run(["xdotool", "key", "ctrl+a"], check=True, timeout=10)
+    subprocess.run(["xdotool", "type", "--delay", "10", str(path)], check=True, timeout=30)
+    subprocess.run(["xdotool", "key", "Return"], check=True, timeout=10)
+
+
+def carry_scenario(window, services, results: dict, out: Path, fake: FakeYouTube) -> None:
+    """Issue 11's Export and Import buttons: export the profile to a file, import it back (replacing the
+    profile only once confirmed), then Export through the native save dialog, typed into with xdotool."""
+    from facemood.window import grab_screenshot, on_gui_thread
+
+    wait_for(lambda: window.events.loaded.is_set(), 60, "the page to load")
+    wait_for(lambda: services.page.state()["frame"] > 0, 60, "the live view")
+    results["buttons"] = texts(window, "header button")
+    archive = out / "carried.zip"
+    archive.unlink(missing_ok=True)
+    js(window, f"exportProfile({str(archive)!r})")  # the page's own Export, with the file a dialog would give
+    results["exported"] = banner_says(window, "Exported profile")
+    time.sleep(0.3)
+    grab_screenshot(window, out / "exported.png")
+
+    js(window, "window.confirm = (message) => { window.confirmed = message; return false; }")
+    js(window, f"importProfile({str(archive)!r})")
+    results["asked"] = wait_for(lambda: js(window, "window.confirmed || ''"), 30, "the page to ask to replace")
+    time.sleep(1)
+    results["after_no"] = {"banner": text(window, "banner-text"), "profile": services.profiles.profile.name}
+    js(window, "window.confirm = (message) => true")
+    js(window, f"importProfile({str(archive)!r})")
+    results["imported"] = banner_says(window, "Imported profile")
+    results["profile_after_import"] = js(window, "document.getElementById('profile').value")
+
+    dialog_file = out / "through-the-dialog.zip"
+    dialog_file.unlink(missing_ok=True)
+    press(window, "#export-profile")
+    from PyQt6.QtWidgets import QApplication, QFileDialog
+
+    def dialog_open():
+        found = []
+        on_gui_thread(lambda: found.append(isinstance(QApplication.activeModalWidget(), QFileDialog)))
+        return found[0]
+
+    wait_for(dialog_open, 20, "the save dialog")
+    time.sleep(0.5)
+    on_gui_thread(lambda: QApplication.activeModalWidget().grab().save(str(out / "dialog.png")))
+    save_in_the_dialog(dialog_file)
+    results["through_the_dialog"] = banner_says(window, "Exported profile")
+    results["dialog_file_written"] = dialog_file.is_file()
+    results["script_errors"] = js(window, "window.facemoodErrors")
+
+
 SCENARIOS = {"live": live_scenario, "train": train_scenario, "hold": hold_scenario, "hide": hide_scenario,
-             "music": music_scenario}
+             "music": music_scenario, "carry": carry_scenario}
 
 
 def main() -> int:

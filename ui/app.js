@@ -41,17 +41,19 @@ function el(tag, attrs = {}, ...children) {
 }
 
 // The banner shows the app's standing error (camera, model) or, for a few seconds, the answer to a click.
-let notice = { text: "", until: 0 };
+// `done` marks an answer that is good news (an export written), shown in green rather than as a problem.
+let notice = { text: "", until: 0, done: false };
 
-function showBanner(text, retry = false) {
+function showBanner(text, retry = false, done = false) {
   $("banner").hidden = !text;
+  $("banner").classList.toggle("done", done);
   setText($("banner-text"), text || "");
   $("retry").hidden = !retry;
 }
 
-function showNotice(text) {
-  notice = { text, until: Date.now() + 6000 };
-  showBanner(text);
+function showNotice(text, done = false) {
+  notice = { text, until: Date.now() + 6000, done };
+  showBanner(text, false, done);
 }
 
 async function call(name, ...args) {
@@ -104,7 +106,8 @@ function renderState(s) {
   setText($("video-status"), status);
 
   if (s.error) showBanner(s.error, s.source_failed);
-  else showBanner(Date.now() < notice.until ? notice.text : "");
+  else if (Date.now() < notice.until) showBanner(notice.text, false, notice.done);
+  else showBanner("");
 
   const rec = s.recording;
   $("rec-badge").hidden = !rec;
@@ -283,8 +286,40 @@ async function deleteTake(emotion, index, count) {
   await call("delete_take", emotion, index);
 }
 
+// --- carry a profile: Export and Import -----------------------------------------------------------
+
+// Without `path` (a click), Python asks for the file in a native dialog; tests give one.
+async function exportProfile(path) {
+  await whileDisabled($("export-profile"), async () => {
+    const result = await call("export_profile", path || null);
+    if (result && result.message) showNotice(result.message, true);
+  });
+}
+
+// A profile of the same name here is replaced only once the user confirms it.
+async function importProfile(path) {
+  await whileDisabled($("import-profile"), async () => {
+    let result = await call("import_profile", path || null, false);
+    if (result && result.confirm_replace) {
+      result = confirm(result.message) ? await call("import_profile", result.path, true) : null;
+    }
+    if (result && result.message) showNotice(result.message, true);
+  });
+}
+
+async function whileDisabled(button, action) {
+  button.disabled = true;
+  try {
+    await action();
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function wire() {
   $("profile").addEventListener("change", (e) => call("select_profile", e.target.value));
+  $("export-profile").addEventListener("click", () => exportProfile());
+  $("import-profile").addEventListener("click", () => importProfile());
   $("new-profile").addEventListener("click", async () => {
     const name = prompt("Name of the new profile (e.g. the person's first name):");
     if (name) await call("create_profile", name);

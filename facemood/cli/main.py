@@ -1,5 +1,5 @@
 """The `facemood` command: the window, and every tool as `facemood COMMAND` (collect, train, infer, export,
-import) with the flags, exit codes and messages of the scripts."""
+import, export-model) with the flags, exit codes and messages of the scripts."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "infer": ("infer:main", "your mood, in the window or as text with --no-window"),
     "export": ("portable:export_main", "write a profile to one zip file"),
     "import": ("portable:import_main", "bring a profile back from such a file"),
+    "export-model": ("export_model:main", "write the trained model as a TensorFlow Lite file, with its labels"),
 }
 
 
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.usage = ("%(prog)s [--source SRC] [--user NAME] [--home DIR] [options]     the window\n"
                     "       %(prog)s COMMAND [options]     COMMAND: " + ", ".join(COMMANDS))
     parser.epilog = ("commands (facemood COMMAND --help tells more):\n"
-                     + "\n".join(f"  {name:<9} {what}" for name, (_, what) in COMMANDS.items())
+                     + "\n".join(f"  {name:<12} {what}" for name, (_, what) in COMMANDS.items())
                      + "\n\n" + parser.epilog)
     add_infer_flags(parser)
     app = parser.add_argument_group("this installation")
