@@ -154,10 +154,10 @@ def train_scenario(window, services, results: dict, out: Path, fake: FakeYouTube
     results["report_on_page"] = text(window, "train-report")
     time.sleep(0.5)
     grab_screenshot(window, out / "trained.png")
-    coach_scenario(window, services, results, out)
+    check_the_coach(window, services, results, out)
 
 
-def coach_scenario(window, services, results: dict, out: Path) -> None:
+def check_the_coach(window, services, results: dict, out: Path) -> None:
     """After training, the Record & train panel: the coach's numbers beside each emotion, its advice."""
     from facemood.window import grab_screenshot
 
