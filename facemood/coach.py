@@ -30,6 +30,11 @@ class TakeInfo:
     frames: int = 0  # 0: unknown (files of the classic scripts, or older facemood takes)
     frames_without_face: int = 0
 
+    @classmethod
+    def of(cls, take) -> TakeInfo:
+        """From a take of a recording (dataset.Take)."""
+        return cls(take.count, take.frames, take.frames_without_face)
+
 
 @dataclass(frozen=True)
 class EmotionSummary:
@@ -45,7 +50,12 @@ class EmotionSummary:
 class Advice:
     emotion: str | None  # None: about the whole profile
     kind: str  # few-rows, one-take, look-alike, no-neutral, no-face
-    text: str
+    finding: str  # what is wrong, e.g. "happy has only 60 rows."
+    step: str  # what to do about it, e.g. "Record at least 40 more frames (about 1 s), ideally as a new take."
+
+    @property
+    def text(self) -> str:
+        return f"{self.finding} {self.step}"
 
 
 def _name_key(name: str) -> str:
@@ -81,7 +91,8 @@ def summarise(report: dict | None, takes: dict[str, list[TakeInfo]]) -> list[Emo
 
 
 def advise(summaries: list[EmotionSummary], takes: dict[str, list[TakeInfo]]) -> list[Advice]:
-    """Warnings with a concrete next step, the most useful first."""
+    """Warnings, each with a concrete next step, the most useful first. Without a training report (all
+    summaries' numbers None) the advice on rows, takes, faces and a neutral emotion still holds."""
     advice: list[Advice] = []
     by_name = {s.emotion: s for s in summaries}
     reported_pairs: set[frozenset[str]] = set()
@@ -93,28 +104,31 @@ def advise(summaries: list[EmotionSummary], takes: dict[str, list[TakeInfo]]) ->
             reported_pairs.add(pair)
             advice.append(Advice(s.emotion, "look-alike",
                                  f"{s.emotion} and {s.confused_with} look alike to facemood: {s.confused_share:.0%} of "
-                                 f"{s.emotion} frames read as {s.confused_with}. Record them more distinctly (exaggerate "
-                                 f"what differs), or merge them if they are the same mood to you."))
+                                 f"{s.emotion} frames read as {s.confused_with}.",
+                                 "Record them more distinctly (exaggerate what differs), or merge them if they are the "
+                                 "same mood to you."))
     for s in summaries:
         if s.rows < FEW_ROWS:
-            advice.append(Advice(s.emotion, "few-rows",
-                                 f"{s.emotion} has only {s.rows} rows: record at least {FEW_ROWS - s.rows} more frames "
+            advice.append(Advice(s.emotion, "few-rows", f"{s.emotion} has only {s.rows} rows.",
+                                 f"Record at least {FEW_ROWS - s.rows} more frames "
                                  f"(about {max(1, round((FEW_ROWS - s.rows) / 30))} s), ideally as a new take."))
         for number, take in enumerate(takes.get(s.emotion, []), start=1):
             if take.frames and take.frames_without_face / take.frames > NO_FACE_SHARE:
                 advice.append(Advice(s.emotion, "no-face",
-                                     f"take {number} of {s.emotion}: {take.frames_without_face} of {take.frames} frames "
-                                     f"had no face. Face the camera in good light, or check that it sees you."))
+                                     f"Take {number} of {s.emotion}: {take.frames_without_face} of {take.frames} "
+                                     "frames had no face.",
+                                     "Face the camera in good light (or check that it sees you) and record a new take; "
+                                     "delete this one if you looked away during it."))
     single = [s.emotion for s in summaries if s.takes == 1]
     if single:
         names = single[0] if len(single) == 1 else ", ".join(single[:-1]) + " and " + single[-1]
         advice.append(Advice(single[0] if len(single) == 1 else None, "one-take",
-                             f"{names} {'is one take' if len(single) == 1 else 'are one take each'}: record a "
-                             f"second take at another moment (other light, other position) so facemood learns "
-                             f"the expression, not that moment."))
+                             f"{names} {'is one take' if len(single) == 1 else 'are one take each'}.",
+                             "Record a second take at another moment (other light, other position) so facemood "
+                             "learns the expression, not that moment."))
     expressive = [name for name in by_name if not is_neutral_name(name)]
     if len(expressive) >= 2 and len(expressive) == len(by_name):
-        advice.append(Advice(None, "no-neutral",
-                             "There is no neutral emotion: record your resting face as \"neutral\", so that facemood "
-                             "does not have to read every face as one of your expressions."))
+        advice.append(Advice(None, "no-neutral", "There is no neutral emotion.",
+                             "Record your resting face as \"neutral\", so that facemood does not have to read every "
+                             "face as one of your expressions."))
     return advice

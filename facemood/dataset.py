@@ -8,6 +8,7 @@ can delete one take; files without it count as one take.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import glob
 import json
 import logging
@@ -84,9 +85,11 @@ class Dataset:
 @dataclass(frozen=True)
 class Take:
     start: int
-    count: int
+    count: int  # rows: frames with a face
     recorded: str = ""
     source: str = ""
+    frames: int = 0  # frames the take looked at, with a face or not; 0: unknown (older takes, rows from a file)
+    frames_without_face: int = 0
 
 
 def recording_files(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -314,8 +317,8 @@ def read_takes(path: Path) -> list[Take]:
         shape = _read_header(handle, path)[0]
     total = shape[0] if shape else 0
     try:
-        takes = [Take(**t) for t in json.loads(_takes_path(path).read_text("utf-8"))]
-    except (OSError, ValueError, TypeError):
+        takes = [_take_from_json(t) for t in json.loads(_takes_path(path).read_text("utf-8"))]
+    except (OSError, ValueError, TypeError, AttributeError):
         takes = []
     if not _takes_fit(takes, total):
         # append_rows writes the sidecar first: a kill before the rows were written leaves it one take ahead.
@@ -323,6 +326,20 @@ def read_takes(path: Path) -> list[Take]:
     if not _takes_fit(takes, total):
         takes = [Take(0, total, "", "earlier rows")] if total else []
     return takes
+
+
+_TAKE_FIELDS = {f.name for f in dataclasses.fields(Take)}
+
+
+def _take_from_json(entry: dict) -> Take:
+    """A take as the sidecar lists it: fields it lacks (older files) take their defaults, fields a newer
+    facemood added are left out, frame counts that make no sense count as unknown."""
+    take = Take(**{name: value for name, value in entry.items() if name in _TAKE_FIELDS})
+    frames, without = take.frames, take.frames_without_face
+    if not (type(frames) is int and type(without) is int and 0 <= without <= frames
+            and (frames == 0 or frames >= take.count)):
+        take = dataclasses.replace(take, frames=0, frames_without_face=0)
+    return take
 
 
 def _takes_fit(takes: list[Take], total: int) -> bool:
@@ -340,8 +357,11 @@ def _write_takes(path: Path, takes: list[Take]) -> None:
     atomic_write(_takes_path(path), lambda handle: handle.write(text))
 
 
-def append_rows(path: Path, rows: np.ndarray, *, replace: bool = False, source: str = "") -> int:
+def append_rows(path: Path, rows: np.ndarray, *, replace: bool = False, source: str = "", frames: int = 0,
+                frames_without_face: int = 0) -> int:
     """Add one take to `path` atomically (or start over with `replace`). Returns the file's row count.
+    `frames` and `frames_without_face` say how many frames the take looked at and how many had no face
+    (0: unknown), for the recording coach.
 
     A crash at any point leaves either the earlier file or the new one, never a mix.
     """
@@ -358,7 +378,8 @@ def append_rows(path: Path, rows: np.ndarray, *, replace: bool = False, source: 
     takes = [] if old is None else read_takes(path)
     # Keep the file's own dtype: classic recordings are float64 and stay so.
     combined = rows if old is None else np.concatenate([old, rows.astype(old.dtype)])
-    takes.append(Take(len(combined) - len(rows), len(rows), time.strftime("%Y-%m-%d %H:%M:%S"), source))
+    takes.append(Take(len(combined) - len(rows), len(rows), time.strftime("%Y-%m-%d %H:%M:%S"), source, frames,
+                      frames_without_face))
     # The sidecar first: if the rows never follow (a kill, a full disk), read_takes drops its last take.
     _write_takes(path, takes)
     atomic_write(path, lambda handle: np.save(handle, combined, allow_pickle=False))
@@ -381,7 +402,7 @@ def delete_take(path: Path, index: int) -> int:
     rest, start = [], 0
     for i, take in enumerate(takes):
         if i != index:
-            rest.append(Take(start, take.count, take.recorded, take.source))
+            rest.append(dataclasses.replace(take, start=start))
             start += take.count
     _write_takes(path, rest)
     return len(keep)

@@ -7,12 +7,15 @@ whenever overview() would answer differently, so the page asks for it only then.
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 
 from .active_profile import ActiveProfile
-from .dataset import read_takes, recording_files
+from .coach import CONFUSED_SHARE, Advice, TakeInfo, advise, summarise
+from .dataset import Take, read_takes, recording_files
 from .emotion_words import LIFT, MATCH
 from .live_session import LiveSession
 from .mood_journal import MoodJournal
+from .moods import DefaultMoods, TrainedMoods
 from .player import Player
 from .profile import Profile
 from .recommend import PROVIDER_NAMES, PROVIDERS
@@ -26,16 +29,51 @@ HISTORY_SONGS = 8
 GOALS = [{"id": MATCH, "name": "Match my mood"}, {"id": LIFT, "name": "Lift my mood"}]
 
 
-def recordings_overview(profile: Profile) -> list[dict]:
-    """Each emotion the profile recorded, with its rows and takes, for the take list."""
-    if not profile.data_dir.is_dir():
-        return []
+def recordings_overview(profile: Profile, report: dict | None = None) -> dict:
+    """The take list and the recording coach: each emotion the profile recorded with its rows and takes,
+    its held-out accuracy and what it is mistaken for in the last training (`report`, None before any), and
+    its advice; then the advice on the whole profile. Each piece of advice is a finding and a next step."""
+    takes = _recorded_takes(profile)
+    infos = {emotion: [TakeInfo.of(take) for take in its_takes] for emotion, its_takes in takes.items()}
+    summaries = summarise(report, infos)
+    advice = advise(summaries, infos)
+    trained_rows = (report or {}).get("rows_per_emotion") or {}
     emotions = []
-    for path in recording_files(profile.data_dir)[0]:
-        takes = read_takes(path)
-        emotions.append({"name": path.stem, "rows": sum(t.count for t in takes),
-                         "takes": [{"index": i, "count": t.count, "recorded": t.recorded} for i, t in enumerate(takes)]})
-    return emotions
+    for s in summaries:
+        emotions.append({
+            "name": s.emotion, "rows": s.rows,
+            "takes": [{"index": i, "count": t.count, "recorded": t.recorded, "frames": t.frames,
+                       "frames_without_face": t.frames_without_face} for i, t in enumerate(takes[s.emotion])],
+            "accuracy": s.heldout_accuracy,
+            "mistaken_for": {"emotion": s.confused_with, "share": s.confused_share,
+                             "look_alike": s.confused_share >= CONFUSED_SHARE} if s.confused_with else None,
+            # The numbers are the last training's: say when the emotion's rows changed since.
+            "changed_since_training": s.heldout_accuracy is not None and trained_rows.get(s.emotion) != s.rows,
+            "advice": [_advice_payload(a) for a in advice if a.emotion == s.emotion],
+        })
+    return {"emotions": emotions, "advice": [_advice_payload(a) for a in advice if a.emotion is None]}
+
+
+def _recorded_takes(profile: Profile) -> dict[str, list[Take]]:
+    if not profile.data_dir.is_dir():
+        return {}
+    # Named as training names them (a file named on macOS is in NFD), so the report's numbers match.
+    return {unicodedata.normalize("NFC", path.stem): read_takes(path) for path in recording_files(profile.data_dir)[0]}
+
+
+def _advice_payload(advice: Advice) -> dict:
+    return {"kind": advice.kind, "finding": advice.finding, "step": advice.step}
+
+
+def model_overview(classifier: DefaultMoods | TrainedMoods) -> dict:
+    """The model in use, and for a trained one what its last training reported: the held-out accuracy
+    (on rows that played no part in training or in choosing the model) and the model it chose."""
+    meta = classifier.model.meta if not classifier.is_default else {}
+    return {"default": classifier.is_default, "emotions": classifier.emotions,
+            "accuracy": meta.get("heldout_accuracy"), "per_emotion": meta.get("per_emotion_accuracy"),
+            "holdout_rows": meta.get("holdout_rows"), "chosen": meta.get("chosen"),
+            "candidates": len(meta.get("candidates") or []), "trained_at": meta.get("trained_at"),
+            "layout": meta.get("layout")}
 
 
 def settings_overview(settings: Settings, emotions: list[str]) -> dict:
@@ -93,15 +131,15 @@ class PageView:
         version = self.version  # before reading, so a change meanwhile shows up on the next poll
         profiles = self.profiles
         profile, settings, classifier = profiles.profile, profiles.settings, profiles.classifier
-        meta = classifier.model.meta if not classifier.is_default else {}
+        # The model's report was read (model_store.read_report) when the model was loaded, with the model.
+        recordings = recordings_overview(profile, None if classifier.is_default else classifier.model.meta)
         return {
             "version": version,
             "profiles": profiles.names(),
             "profile": profile.name,
-            "emotions": recordings_overview(profile),
-            "model": {"default": classifier.is_default, "emotions": classifier.emotions,
-                      "accuracy": meta.get("heldout_accuracy"), "per_emotion": meta.get("per_emotion_accuracy"),
-                      "trained_at": meta.get("trained_at"), "layout": meta.get("layout")},
+            "emotions": recordings["emotions"],
+            "advice": recordings["advice"],
+            "model": model_overview(classifier),
             "settings": settings_overview(settings, classifier.emotions),
             "providers": [{"id": p, "name": PROVIDER_NAMES[p]} for p in PROVIDERS],
             "goals": GOALS,

@@ -94,7 +94,8 @@ class TakeRecorder:
         """
         rows = np.stack(self.rows)
         try:
-            return append_rows(self.path, rows, replace=replace, source=self.source)
+            return append_rows(self.path, rows, replace=replace, source=self.source, frames=self.frames,
+                               frames_without_face=self.frames_without_face)
         except OSError as exc:
             rescue = rescue_path(self.path, len(rows))
             np.save(rescue, rows, allow_pickle=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -149,6 +150,26 @@ def test_bad_input_gives_one_line_and_exit_2_and_loses_nothing(home, tmp_path, u
     (blocked / "data").write_text("a file where the data folder should be")
     assert_clean_error(run_tool("collect.py", "happy", "--source", upright_video, "--home", blocked),
                        "cannot write recordings", "data")
+
+
+def test_the_coach_warns_of_a_take_where_the_face_was_often_missing(home, tmp_path, detected_rows):
+    """A real video where the astronaut leaves the picture for a third of the take: collect.py keeps the
+    take's frames and frames without a face, and train.py's coach says so with what to do."""
+    frames = media.moving_frames(20) + [media.blank_frame()] * 20 + media.moving_frames(20, phase=1.0)
+    video = media.write_video(tmp_path / "gone-for-a-while.mp4", frames)
+    recorded = run_tool("collect.py", "upright", "--source", video, "--home", home)
+    assert recorded.code == 0, recorded.err
+    take = json.loads((home / "data" / "upright.takes.json").read_text())[0]
+    assert (take["frames"], take["count"], take["frames_without_face"]) == (60, 40, 20), take
+    assert "20 of 60 frames had no face" in recorded.out
+    np.save(home / "data" / "frowning.npy", detected_rows["frowning"])  # a classic file: frames unknown
+
+    trained = run_tool("train.py", "--home", home)
+    assert trained.code == 0, trained.err
+    advice = trained.out.split("to do better:\n", 1)[1]
+    assert "Take 1 of upright: 20 of 60 frames had no face. Face the camera in good light" in advice
+    assert advice.count("had no face") == 1  # none for frowning, whose frames are unknown
+    assert "frowning and upright are one take each." in advice and "upright has only 40 rows." in advice
 
 
 def test_model_and_labels_mismatch_is_refused(home, upright_video, frowning_video):

@@ -72,6 +72,36 @@ def test_takes_append_and_delete(tmp_path):
     assert delete_take(path, 0) == 0 and not path.exists()
 
 
+def test_takes_keep_their_frames_and_frames_without_a_face(tmp_path):
+    path = tmp_path / "happy.npy"
+    append_rows(path, rows(5, 1072), frames=9, frames_without_face=4)
+    append_rows(path, rows(3, 1072, seed=1))  # rows from a file: frames unknown
+    append_rows(path, rows(2, 1072, seed=2), frames=2)
+    assert [(t.count, t.frames, t.frames_without_face) for t in read_takes(path)] == [(5, 9, 4), (3, 0, 0), (2, 2, 0)]
+    delete_take(path, 1)
+    assert [(t.start, t.count, t.frames, t.frames_without_face) for t in read_takes(path)] == [(0, 5, 9, 4),
+                                                                                             (5, 2, 2, 0)]
+
+
+def test_takes_records_of_older_and_newer_facemoods_still_read(tmp_path):
+    path = tmp_path / "happy.npy"
+    np.save(path, rows(6, 1072))
+    sidecar = tmp_path / "happy.takes.json"
+    # An older facemood wrote no frame counts: unknown, 0.
+    sidecar.write_text('[{"start": 0, "count": 4, "recorded": "2025-01-01 10:00:00", "source": "camera 0"},'
+                       ' {"start": 4, "count": 2, "recorded": "", "source": ""}]')
+    assert [(t.count, t.frames, t.frames_without_face, t.source) for t in read_takes(path)] == [
+        (4, 0, 0, "camera 0"), (2, 0, 0, "")]
+    # A newer one may add fields (left out), and counts that cannot be (fewer frames than rows, more frames
+    # without a face than frames, not numbers) count as unknown rather than mislead the coach.
+    sidecar.write_text('[{"start": 0, "count": 4, "frames": 3, "frames_without_face": 0, "mood": "x"},'
+                       ' {"start": 4, "count": 2, "frames": 5, "frames_without_face": "3"}]')
+    assert [(t.start, t.count, t.frames, t.frames_without_face) for t in read_takes(path)] == [(0, 4, 0, 0),
+                                                                                             (4, 2, 0, 0)]
+    sidecar.write_text('{"start": 0, "count": 6}')  # not a list of takes: the whole file is one take
+    assert [(t.start, t.count) for t in read_takes(path)] == [(0, 6)]
+
+
 def test_replace_starts_over_and_width_mismatch_is_refused(tmp_path):
     path = tmp_path / "happy.npy"
     append_rows(path, rows(5, 1020))

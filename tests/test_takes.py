@@ -33,7 +33,9 @@ def test_a_take_records_a_row_per_face_and_is_saved_when_stopped(takes, home, re
     assert takes.recording is None and takes.last == result and takes.revision == 1
     rows = np.load(home / "data" / "joy.npy")
     assert rows.shape == (len(with_face), BLENDSHAPES.width)
-    assert read_takes(home / "data" / "joy.npy")[0].source == "video clip.mp4"
+    take = read_takes(home / "data" / "joy.npy")[0]
+    assert take.source == "video clip.mp4"
+    assert (take.frames, take.frames_without_face) == (len(readings), 1)  # for the coach
     assert takes.stop() is None  # nothing running any more
 
 

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import pytest
 
+from facemood.dataset import append_rows
 from facemood.live_session import FULL, HIDDEN, SHOWN
 from facemood.recommend import Recommender, YouTubeSearch
 from facemood.rows import CLASSIC_WIDTH, FACE_COLUMNS
@@ -369,16 +370,31 @@ def test_record_and_train_in_the_window_then_the_live_view_uses_the_model(tmp_pa
                                                                          xvfb_display, detected_rows):
     home = tmp_path / "home"
     (home / "data").mkdir(parents=True)
-    np.save(home / "data" / "frowning.npy", detected_rows["frowning"])  # recorded earlier
+    frowning = detected_rows["frowning"]  # recorded earlier, in two takes; the face left the picture in the second
+    append_rows(home / "data" / "frowning.npy", frowning[:35], source="camera 0", frames=35)
+    append_rows(home / "data" / "frowning.npy", frowning[35:], source="camera 0", frames=len(frowning) - 35 + 15,
+                frames_without_face=15)
     results = drive("train", upright_video, home, xvfb_display)
     assert results["chip_before"] == "Built-in default moods"
     assert results["training"]["error"] is None and results["training"]["report"]["emotions"] == ["frowning", "upright"]
     assert results["chip_after"].startswith("Your model · 2 emotions")
     assert results["mood_after"] == "upright"
-    assert "held-out accuracy" in results["report_on_page"]
+    assert "held-out accuracy" in results["report_on_page"] and "Model: " in results["report_on_page"]
+    # The recording coach beside each emotion and under the list, as Python's coach worked it out.
+    coach = results["coach"]
+    shown = {e["name"]: e for e in coach["overview"]}
+    assert coach["cells"][0].startswith(f"{round(100 * shown['frowning']['accuracy'])}% held-out")
+    assert coach["cells"][1].startswith(f"{round(100 * shown['upright']['accuracy'])}% held-out")
+    beside = " ".join(coach["emotion_advice"])
+    assert f"Take 2 of frowning: 15 of {len(frowning) - 20} frames had no face. Face the camera" in beside
+    assert "upright has only 40 rows. Record at least 60 more frames" in beside
+    assert "upright is one take. Record a second take" in beside
+    assert len(coach["profile_advice"]) == 1 and "There is no neutral emotion." in coach["profile_advice"][0]
+    assert coach["overflow"] == [] and results["script_errors"] == []
     assert max(results["progress_seen"]) <= 1.0 and len(results["progress_seen"]) > 3
     assert np.load(home / "data" / "upright.npy").shape == (40, 1072)
     looks_like_a_window(ARTIFACTS / "train" / "trained.png")
+    looks_like_a_window(ARTIFACTS / "train" / "coach.png")
 
 
 def test_a_quick_tap_on_hold_to_record_ends_its_take_and_a_second_press_records(tmp_path, upright_video,

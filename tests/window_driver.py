@@ -154,6 +154,28 @@ def train_scenario(window, services, results: dict, out: Path, fake: FakeYouTube
     results["report_on_page"] = text(window, "train-report")
     time.sleep(0.5)
     grab_screenshot(window, out / "trained.png")
+    check_the_coach(window, services, results, out)
+
+
+def check_the_coach(window, services, results: dict, out: Path) -> None:
+    """After training, the Record & train panel: the coach's numbers beside each emotion, its advice."""
+    from facemood.window import grab_screenshot
+
+    wait_for(lambda: "held-out" in text(window, "emotions"), 10, "the held-out accuracy beside each emotion")
+    results["coach"] = {"cells": texts(window, "#emotions td.coach"),
+                        "emotion_advice": texts(window, "#emotions .advice li"),
+                        "profile_advice": texts(window, "#coach li"),
+                        "overview": services.page.overview()["emotions"]}
+    # Everything fits the panel at the window's size: nothing wider than its card.
+    results["coach"]["overflow"] = js(window, "(() => { const card = document.getElementById('emotions')"
+                                              ".closest('.card'); return [...card.querySelectorAll('*')]"
+                                              ".filter(e => e.getBoundingClientRect().right > "
+                                              "card.getBoundingClientRect().right + 1).map(e => e.tagName + '.' + "
+                                              "e.className); })()")
+    js(window, "document.getElementById('train-report').closest('.card').scrollIntoView({block: 'end'})")
+    time.sleep(0.5)
+    grab_screenshot(window, out / "coach.png")
+    results["script_errors"] = js(window, "window.facemoodErrors")
 
 
 def hold_scenario(window, services, results: dict, out: Path, fake: FakeYouTube) -> None:

@@ -122,25 +122,11 @@ function renderState(s) {
   if (s.version !== overviewVersion) refreshOverview();
 }
 
-let shownTraining = "";
-
 function renderTraining(t) {
   $("train").disabled = t.running;
   $("train-progress").style.width = pct(t.running ? t.fraction : (t.report || t.error ? 1 : 0));
   setText($("train-stage"), t.running ? (t.stage.startsWith("training on") ? "starting…" : t.stage) : "");
-  const report = $("train-report");
-  const shown = JSON.stringify([t.error, t.running, t.report]);
-  if (shown === shownTraining) return;
-  shownTraining = shown;
-  if (t.error) {
-    report.replaceChildren(el("span", { class: "err" }, `Training failed: ${t.error}`));
-  } else if (t.report && !t.running) {
-    const r = t.report;
-    const per = r.emotions.map((e) => `${e} ${pct(r.per_emotion_accuracy[e])}`).join(" · ");
-    report.replaceChildren(
-      el("div", { class: "ok" }, `Trained in ${r.seconds.toFixed(1)} s — held-out accuracy ${pct(r.heldout_accuracy)}. The live view now uses your model.`),
-      el("div", { class: "muted" }, per));
-  }
+  renderTrainReport(t, overview);
 }
 
 // --- overview (when something changed) -----------------------------------------------------------
@@ -168,6 +154,8 @@ async function refreshOverview() {
 
   $("emotion-list").replaceChildren(...o.emotions.map((e) => el("option", { value: e.name })));
   renderEmotions(o.emotions);
+  renderProfileAdvice(o.advice);
+  if (lastState) renderTrainReport(lastState.training, o);
 
   const s = o.settings;
   if (document.activeElement !== $("singer")) $("singer").value = s.singer;
@@ -194,12 +182,14 @@ function renderEmotions(emotions) {
       "No recordings yet. Type an emotion name, then hold the button while you show it.")));
     return;
   }
-  table.replaceChildren(...emotions.map((e) => el("tr", {},
+  table.replaceChildren(...emotions.flatMap((e) => [el("tr", { "data-emotion": e.name },
     el("td", {}, el("strong", {}, e.name)),
-    el("td", {}, ...e.takes.map((t) => el("span", { class: "take", title: t.recorded ? `recorded ${t.recorded}` : "earlier rows" },
+    el("td", {}, ...e.takes.map((t) => el("span", { class: "take", title: takeTitle(t) },
       `take ${t.index + 1}: ${t.count}`,
       el("button", { class: "danger", title: "Delete this take", onclick: () => deleteTake(e.name, t.index, t.count) }, "×")))),
-    el("td", { class: "rows" }, `${e.rows} rows`))));
+    el("td", { class: "rows" }, `${e.rows} rows`),
+    coachCell(e)),
+    ...(e.advice.length ? [el("tr", { class: "advice-row" }, el("td", { colspan: 4 }, adviceList(e.advice)))] : [])]));
 }
 
 function drawHistory(history) {
@@ -236,6 +226,65 @@ function drawHistory(history) {
   $("legend").replaceChildren(...moods.map((m) => el("span", {}, el("i", { style: { background: colorOf(m) } }), m)));
   if (!moods.length) $("legend").textContent = "Your moods will show here as you use facemood.";
   $("songs").replaceChildren(...(history.songs || []).map((s) => el("li", {}, `${s.at.slice(0, 16).replace("T", " ")} · ${s.mood} · “${s.query}” on ${s.provider}`)));
+}
+
+// --- the recording coach (Python's coach module decides; this only shows) --------------------------
+
+function takeTitle(t) {
+  const when = t.recorded ? `recorded ${t.recorded}` : "earlier rows";
+  return t.frames ? `${when}; ${t.frames_without_face} of ${t.frames} frames had no face` : when;
+}
+
+// Beside an emotion: its held-out accuracy in the last training and what it is most often read as.
+function coachCell(e) {
+  const cell = el("td", { class: "coach" });
+  if (e.accuracy == null) {
+    if (overview && !overview.model.default) cell.append(el("span", { class: "muted" }, "not trained yet"));
+    return cell;
+  }
+  cell.append(el("div", { class: "accuracy", title: "Held-out accuracy in the last training: its last 20% of rows, which played no part in training" },
+    `${pct(e.accuracy)} held-out`));
+  if (e.mistaken_for) {
+    const { emotion, share, look_alike } = e.mistaken_for;
+    cell.append(el("div", { class: "mistaken" + (look_alike ? " warn" : "") }, `read as ${emotion} ${pct(share)}`));
+  }
+  if (e.changed_since_training) cell.title = "From the training before your latest takes: train again to update";
+  cell.classList.toggle("stale", e.changed_since_training);
+  return cell;
+}
+
+function adviceList(items) {
+  return el("ul", { class: "advice" }, ...items.map((a) => el("li", { "data-kind": a.kind },
+    el("span", { class: "finding" }, a.finding), " ", el("span", { class: "step" }, a.step))));
+}
+
+function renderProfileAdvice(items) {
+  const box = $("coach");
+  box.hidden = !items.length;
+  box.replaceChildren(...(items.length ? [adviceList(items)] : []));
+}
+
+// Under Train: how the last training went (or is failing), from the training's status and the model in use.
+let shownTrainReport = "";
+
+function renderTrainReport(t, o) {
+  const m = o && !o.model.default ? o.model : null;
+  const key = JSON.stringify([t.error, t.running, t.report && t.report.trained_at, m]);
+  if (key === shownTrainReport) return;
+  shownTrainReport = key;
+  const lines = [];
+  if (t.error) lines.push(el("div", { class: "err" }, `Training failed: ${t.error}`));
+  // This training's own line once the model in use is the one it saved (not another profile's).
+  if (t.report && !t.running && m && t.report.trained_at === m.trained_at) {
+    lines.push(el("div", { class: "ok" }, `Trained in ${t.report.seconds.toFixed(1)} s. The live view now uses your model.`));
+  }
+  if (m && m.accuracy != null) {
+    lines.push(el("div", {}, `Your model: held-out accuracy ${pct(m.accuracy)} on each emotion's last 20% ` +
+      `(${m.holdout_rows} rows), which played no part in training or in choosing the model.`));
+    const when = m.trained_at ? ` · trained ${m.trained_at.slice(0, 16).replace("T", " ")}` : "";
+    if (m.chosen) lines.push(el("div", { class: "muted" }, `Model: ${m.chosen}, chosen among ${m.candidates} candidates on the last 20% of the rows it was trained on${when}.`));
+  }
+  $("train-report").replaceChildren(...lines);
 }
 
 // --- actions -------------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def takes_of(dataset) -> dict[str, list[TakeInfo]]:
     """The takes of every recording in the dataset, by emotion, as the coach reads them."""
     takes: dict[str, list[TakeInfo]] = {}
     for rec in dataset.recordings:
-        takes.setdefault(rec.emotion, []).extend(TakeInfo(take.count) for take in read_takes(rec.path))
+        takes.setdefault(rec.emotion, []).extend(TakeInfo.of(take) for take in read_takes(rec.path))
     return takes
 
 
