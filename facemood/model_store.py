@@ -241,8 +241,8 @@ def read_report(profile: Profile) -> dict:
         meta = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         others = [p.name for p in (profile.weights_path, profile.labels_path) if p.exists()]
-        raise FacemoodError(f"{path} is missing although {' and '.join(others)} {'are' if len(others) > 1 else 'is'} "
-                            f"there: the model is incomplete; {_retrain_hint(profile)}") from None
+        found = f" although {' and '.join(others)} {'are' if len(others) > 1 else 'is'} there" if others else ""
+        raise FacemoodError(f"{path} is missing{found}: the model is incomplete; {_retrain_hint(profile)}") from None
     except (OSError, ValueError) as exc:
         raise FacemoodError(f"{path} is damaged ({_short(exc)}): {_retrain_hint(profile)}") from None
     if not isinstance(meta, dict):

@@ -22,7 +22,6 @@ from facemood.dataset import append_rows
 from facemood.live_session import FULL, HIDDEN, SHOWN
 from facemood.recommend import Recommender, YouTubeSearch
 from facemood.rows import CLASSIC_WIDTH, FACE_COLUMNS
-from facemood.dataset import append_rows
 from facemood.window import FileDialogs, WindowApi, WindowOptions, WindowServices
 from tests import media
 from tests.conftest import ROOT, SAVED_SEARCH_IDS, assert_clean_error, run_tool, seed_a_song_that_lifted, wait_for
