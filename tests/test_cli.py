@@ -313,6 +313,19 @@ def test_ctrl_c_while_the_libraries_load_stops_without_a_traceback(tool):
     assert done.returncode == 130 and done.stderr == f"{tool}.py: stopped\n", done
 
 
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_a_signal_after_the_work_is_done_ends_the_tool_without_a_traceback(signum):
+    """bench/faults.py found it: a SIGTERM 3 ms after train.py had saved its model came while Python
+    was shutting down, and printed a KeyboardInterrupt traceback (with exit 0)."""
+    code = ("import os, signal, time\n"
+            "from facemood.cli.common import run\n"
+            "code = run(lambda argv: print('saved') or 0)\n"
+            f"os.kill(os.getpid(), {int(signum)})\n"
+            "time.sleep(5)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert (done.returncode, done.stdout, done.stderr) == (128 + signum, "saved\n", ""), done
+
+
 def test_train_data_folder_without_recordings_is_a_mistake(home, tmp_path):
     """`train.py --data EMPTY` used to train on the profile's own recordings alone, saying nothing."""
     from facemood.cli.train import _folders

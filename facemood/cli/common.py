@@ -14,6 +14,7 @@ import shutil
 import signal
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from collections.abc import Callable
 
@@ -126,11 +127,30 @@ def _terminate(signum, frame):  # pragma: no cover - exercised by the CLI tests 
     raise KeyboardInterrupt
 
 
+def _exit_now(signum, frame):  # pragma: no cover - exercised by a test through a real signal
+    """After the work is done, a signal only ends the process: raised during Python's shutdown (joining
+    threads, TensorFlow's clean-up) a KeyboardInterrupt would print a traceback and still exit 0."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(128 + signum)
+
+
 def run(main: Callable[[list[str] | None], int], argv: list[str] | None = None, prog: str | None = None) -> int:
     """Run a tool's main(): FacemoodError or OSError -> 'PROG: error: ...' and exit 2; Ctrl-C or SIGTERM -> 130.
 
     The tools save what they have recorded before these reach here.
     """
+    try:
+        return _run(main, argv, prog)
+    finally:
+        # argv None: this process is the tool (not a test calling it) and ends when main() has returned.
+        if argv is None and threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, _exit_now)
+
+
+def _run(main: Callable[[list[str] | None], int], argv: list[str] | None, prog: str | None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     prog = prog or Path(sys.argv[0]).name or "facemood"
     try:
