@@ -65,10 +65,11 @@ EMOTION = "upright"  # the recording collect.py grows; "tilted" and "turned" are
 # emotions: a save torn between the new model's files and the old one's then shows as a mismatch.
 EXTRA = "turned"
 COUNTERS = ("kills", "rows_lost", "unreadable_recordings", "takes_damaged", "broken_models", "models_lost",
-            "temp_files_left", "unclean_exits", "hung")
+            "temp_files_left", "temp_files_kept", "unclean_exits", "hung")
 COLUMNS = {"kills": "kills", "rows_lost": "rows lost", "unreadable_recordings": "unreadable",
            "takes_damaged": "takes damaged", "broken_models": "broken models", "models_lost": "models lost",
-           "temp_files_left": "temp files left", "unclean_exits": "tracebacks", "hung": "hung"}
+           "temp_files_left": "temp files left", "temp_files_kept": "still there after infer.py",
+           "unclean_exits": "tracebacks", "hung": "hung"}
 WAIT_AFTER_SIGNAL_S = 60  # SIGINT/SIGTERM must end a tool within this, or it counts as hung
 MAX_ATTEMPTS = 5  # runs per kill when runs end before the signal is sent
 AIMS = ("anywhere", "save", "write")
@@ -325,6 +326,9 @@ class Bench:
 
         state, why = self.model_state()
         self.model_now = (state, why)
+        # A SIGKILL leaves what it interrupted; the next tool that reads the model clears the model's (a
+        # recording's are cleared by a later save once ten minutes old: another take may be writing them).
+        counts["temp_files_kept"] = len(left & self.temp_files())
         kill.model_after = state
         if state == "broken" and kill.model_before != "broken":  # this kill broke it (it stays broken after)
             counts["broken_models"] = 1
