@@ -86,8 +86,9 @@ CANDIDATES: tuple[HeadSpec, ...] = (
 class TrainConfig:
     candidates: tuple[HeadSpec, ...] = CANDIDATES
     # A network is chosen only when it beats the best softmax regression on the inner rows by this much:
-    # it is the riskier shape, and a handful of inner rows can flatter it.
-    network_margin: float = 0.05
+    # it is the riskier shape, and a handful of inner rows can flatter it. On the 21 people of
+    # bench/RESULTS.md, networks that won by 7 and 10 points there lost 3 and 17 points on the report rows.
+    network_margin: float = 0.15
     learning_rate: float = 4e-3
     batch_size: int = 256  # at most; fewer rows get smaller batches, so that an epoch is a few steps
     min_steps_per_epoch: int = 8
