@@ -317,7 +317,7 @@ def read_takes(path: Path) -> list[Take]:
         shape = _read_header(handle, path)[0]
     total = shape[0] if shape else 0
     try:
-        takes = [_take_from_json(t) for t in json.loads(_takes_path(path).read_text("utf-8"))]
+        takes = [take_from_json(t) for t in json.loads(_takes_path(path).read_text("utf-8"))]
     except (OSError, ValueError, TypeError, AttributeError):
         takes = []
     if not _takes_fit(takes, total):
@@ -331,7 +331,7 @@ def read_takes(path: Path) -> list[Take]:
 _TAKE_FIELDS = {f.name for f in dataclasses.fields(Take)}
 
 
-def _take_from_json(entry: dict) -> Take:
+def take_from_json(entry: dict) -> Take:
     """A take as the sidecar lists it: fields it lacks (older files) take their defaults, fields a newer
     facemood added are left out, frame counts that make no sense count as unknown."""
     take = Take(**{name: value for name, value in entry.items() if name in _TAKE_FIELDS})

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .dataset import Take, atomic_write, recording_files
+from .dataset import atomic_write, recording_files, take_from_json
 from .errors import FacemoodError
 from .history import SCHEMA_VERSION
 from .model_store import install_model, load_model, model_paths
@@ -488,9 +488,9 @@ def _check_json(path: Path, name: str, kind: type, archive_path: Path):
 
 def _check_takes(path: Path, name: str, archive_path: Path) -> None:
     for entry in _check_json(path, name, list, archive_path):
-        try:
-            take = Take(**entry)
-        except TypeError:
+        try:  # as facemood reads takes: fields a newer facemood added are left out
+            take = take_from_json(entry)
+        except (TypeError, AttributeError):
             raise _fail(archive_path, f"{name!r} does not list takes") from None
         if not all(isinstance(v, int) and v >= 0 for v in (take.start, take.count)):
             raise _fail(archive_path, f"{name!r} does not list takes")

@@ -17,7 +17,7 @@ import pytest
 
 from facemood.cli.common import run
 from facemood.cli.main import main
-from facemood.dataset import append_rows, load_dataset
+from facemood.dataset import append_rows, load_dataset, read_takes
 from facemood.history import LIKE, History
 from facemood.model_store import load_model, save_model
 from facemood.portable import MANIFEST, profile_files
@@ -272,6 +272,17 @@ def _bad_archives(archive: Path, folder: Path) -> list[tuple[str, Path, tuple[st
     _declare_size(folder / "lie.zip", "recordings/upright.npy", 1000)
     _declare_size(folder / "huge.zip", "recordings/upright.npy", 3 << 30)
     return cases
+
+
+def test_takes_from_a_newer_facemood_import_with_their_extra_fields_left_out(capsys, archive, tmp_path):
+    takes = json.loads(_members(archive)["recordings/upright.takes.json"])
+    newer = _repack(archive, tmp_path / "newer-takes.zip", add={"recordings/upright.takes.json": json.dumps(
+        [{**take, "lighting": "dim"} for take in takes]).encode()})
+    home = tmp_path / "home"
+    result = facemood(capsys, "import", newer, "--home", home)
+    assert result.code == 0, result.err
+    imported = read_takes(resolve_profile("anna", home).data_dir / "upright.npy")
+    assert [t.count for t in imported] == [t["count"] for t in takes]
 
 
 def test_bad_archives_are_refused_in_one_line_and_change_nothing(capsys, archive, tmp_path, detected_rows):
