@@ -4,7 +4,7 @@ Only train.py (and the window's Train button, through train.py) import this modu
 TensorFlow loads. Inference runs the numpy MoodModel it returns.
 
 Rows are consecutive frames, so every split is a cut in time (each emotion's last part), never random.
-Training is one procedure, `fit_and_choose`:
+Training is one procedure, `fit_and_choose` (on the rows as the model reads them, `as_features`):
 
     its rows:   [--------------- train ---------------][- check -]
     every candidate head (softmax regression with several ridge strengths, a small Keras network) trains
@@ -313,17 +313,18 @@ class Trained:
 ProgressFn = Callable[[str, float], None]
 
 
-def _features(rows: LabelledRows, layout: Layout) -> np.ndarray:
-    return normalise(rows.x, layout, GEOMETRY).astype(np.float64)
+def as_features(rows: LabelledRows, layout: Layout) -> LabelledRows:
+    """The rows as the model reads them (geometry.normalise), once: it is row by row, so cutting the
+    features in time equals normalising the cut rows, and every fit below reuses them."""
+    return LabelledRows(normalise(rows.x, layout, GEOMETRY).astype(np.float64), rows.y)
 
 
-def _score_candidates(rows: LabelledRows, layout: Layout, n_classes: int, config: TrainConfig,
+def _score_candidates(features: LabelledRows, n_classes: int, config: TrainConfig,
                       on_progress: Callable[[float], None]) -> list[FittedHead]:
-    """Every candidate trained on the first part of `rows` and scored on its last part (cut in time)."""
-    train_rows, check_rows = time_cut(rows, config.inner_holdout)
-    features = _features(train_rows, layout)
-    standardise = Standardiser.fit(features)
-    z, check = standardise(features), (standardise(_features(check_rows, layout)), check_rows.y)
+    """Every candidate trained on the first part of `features` and scored on its last part (cut in time)."""
+    train_rows, check_rows = time_cut(features, config.inner_holdout)
+    standardise = Standardiser.fit(train_rows.x)
+    z, check = standardise(train_rows.x), (standardise(check_rows.x), check_rows.y)
     fitted: list[FittedHead] = []
     linear = [spec for spec in config.candidates if isinstance(spec, LinearSpec)]
     networks = [spec for spec in config.candidates if isinstance(spec, NetworkSpec)]
@@ -353,10 +354,9 @@ def _epochs_for(chosen: FittedHead, inner_rows: int, rows: int) -> int:
 
 def _fit_model(rows: LabelledRows, layout: Layout, emotions: list[str], chosen: FittedHead, epochs: int,
                config: TrainConfig, on_progress: Callable[[float], None]) -> MoodModel:
-    """The chosen head, trained again on all of `rows`, as the numpy model inference runs."""
-    features = _features(rows, layout)
-    standardise = Standardiser.fit(features)
-    z = standardise(features)
+    """The chosen head, trained again on all of `rows` (features), as the numpy model inference runs."""
+    standardise = Standardiser.fit(rows.x)
+    z = standardise(rows.x)
     if isinstance(chosen.spec, LinearSpec):
         head = fit_linear(LeastSquaresPath(z, rows.y, len(emotions)), chosen.spec, chosen.temperature).head
     else:
@@ -380,8 +380,9 @@ class Fitted:
 
 def fit_and_choose(rows: LabelledRows, layout: Layout, emotions: list[str], config: TrainConfig,
                    on_progress: Callable[[float], None] = lambda fraction: None) -> Fitted:
-    """The whole training procedure on `rows`: choose a head on their last part, train it on all of them."""
-    candidates = _score_candidates(rows, layout, len(emotions), config, lambda f: on_progress(0.8 * f))
+    """The whole training procedure on `rows` (as_features of the recorded rows): choose a head on their
+    last part, train it on all of them."""
+    candidates = _score_candidates(rows, len(emotions), config, lambda f: on_progress(0.8 * f))
     chosen = choose(candidates, config.network_margin)
     log.debug("chose %s (accuracy %.3f on the last %d%% of the rows it was given)", chosen.spec.describe(),
              chosen.inner_accuracy, round(100 * config.inner_holdout))
@@ -409,21 +410,24 @@ def train(dataset: Dataset, config: TrainConfig = TrainConfig(), progress: Progr
         return report
 
     rows = dataset_rows(dataset)
-    fit_part, report_part = time_cut(rows, config.holdout)
+    features = as_features(rows, layout)
+    fit_part = time_cut(features, config.holdout)[0]
     half = 0.5 if config.refit else 1.0
     testing = fit_and_choose(fit_part, layout, emotions, config, stage("testing on held-out rows", 0.0, half))
-    predicted = testing.model.predict_proba(report_part.x).argmax(axis=1)
+    # The model as inference runs it, on the recorded report rows: the geometry is part of what is tested.
+    report_rows = time_cut(rows, config.holdout)[1]
+    predicted = testing.model.predict_proba(report_rows.x).argmax(axis=1)
     confusion = np.zeros((n, n), dtype=int)
-    np.add.at(confusion, (report_part.y, predicted), 1)
+    np.add.at(confusion, (report_rows.y, predicted), 1)
     per_emotion = {e: float(confusion[i, i] / max(1, confusion[i].sum())) for i, e in enumerate(emotions)}
     accuracy = float(np.trace(confusion) / max(1, confusion.sum()))
 
-    final = fit_and_choose(rows, layout, emotions, config, stage("training on every row", half, half)) \
+    final = fit_and_choose(features, layout, emotions, config, stage("training on every row", half, half)) \
         if config.refit else testing
     tell("done", 1.0)
     report = TrainReport(
         emotions=emotions, layout=layout.id, rows_per_emotion=dataset.rows_per_emotion(),
-        train_rows=len(fit_part), holdout_rows=len(report_part), heldout_accuracy=accuracy,
+        train_rows=len(fit_part), holdout_rows=len(report_rows), heldout_accuracy=accuracy,
         per_emotion_accuracy=per_emotion, confusion=confusion.tolist(), chosen=final.chosen.spec.describe(),
         candidates=[CandidateScore(f.spec.describe(), f.inner_accuracy, f.inner_loss, f.epochs)
                     for f in final.candidates],

@@ -43,7 +43,7 @@ def test_report_holds_out_the_last_fifth_and_says_what_it_chose(trained, detecte
 def test_the_held_out_rows_choose_nothing(data_folder, monkeypatch):
     """The rows the report is measured on never reach a fit or a choice before they are tested."""
     dataset = load_dataset([data_folder])
-    rows = training.dataset_rows(dataset)
+    rows = training.as_features(training.dataset_rows(dataset), dataset.layout)  # what the procedure sees
     report_rows = training.time_cut(rows, 0.2)[1]
     seen_by_procedure = []
     real = training.fit_and_choose
@@ -109,7 +109,7 @@ def test_a_network_is_chosen_where_no_softmax_regression_can_separate_the_emotio
         labels.append(int(wider * opener > 0))
     parts = training.LabelledRows(np.array(rows), np.array(labels))
     config = training.TrainConfig(candidates=(training.LinearSpec(1e-3), training.NetworkSpec((32,), noise=0.1)))
-    fitted = training.fit_and_choose(parts, CLASSIC, ["same", "opposite"], config)
+    fitted = training.fit_and_choose(training.as_features(parts, CLASSIC), CLASSIC, ["same", "opposite"], config)
     scores = [(f.spec, round(f.inner_accuracy, 3)) for f in fitted.candidates]
     assert isinstance(fitted.chosen.spec, training.NetworkSpec), scores
     assert fitted.candidates[0].inner_accuracy < 0.7, scores
