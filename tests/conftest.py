@@ -33,6 +33,18 @@ class Result:
     err: str
 
 
+def facemood_in_process(capsys, *args) -> Result:
+    """The `facemood` command run in this process (the same code path as the console script), its output
+    taken from pytest's capsys."""
+    from facemood.cli.common import run
+    from facemood.cli.main import main
+
+    argv = [str(a) for a in args]
+    code = run(main, argv, f"facemood {argv[0]}")
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
 def run_tool(script: str, *args: str, timeout: float = 180, env: dict | None = None) -> Result:
     """Run collect.py / train.py / infer.py (or "facemood", the command) as a user would, in a fresh interpreter."""
     # No display unless a test asks for one: the tools must then fall back to no preview by themselves.

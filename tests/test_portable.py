@@ -15,8 +15,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from facemood.cli.common import run
-from facemood.cli.main import main
 from facemood.dataset import append_rows, load_dataset, read_takes
 from facemood.history import LIKE, History
 from facemood.model_store import load_model, save_model
@@ -24,21 +22,13 @@ from facemood.portable import MANIFEST, profile_files
 from facemood.profile import resolve_profile
 from facemood.settings import Settings, load_settings, save_settings
 from tests import media
-from tests.conftest import Result, assert_clean_error, run_tool
+from tests.conftest import assert_clean_error, facemood_in_process, run_tool
 from tests.test_cli import moods, snapshot
 
 training = pytest.importorskip("facemood.training")
 
 SETTINGS = Settings(singer="श्रेया घोषाल", language="हिंदी", provider="spotify", mood_words={"frowning": "calm"},
                     overlay=False)
-
-
-def facemood(capsys, *args) -> Result:
-    """The `facemood` command, in this process (the same code path as the console script)."""
-    argv = [str(a) for a in args]
-    code = run(main, argv, f"facemood {argv[0]}")
-    captured = capsys.readouterr()
-    return Result(code, captured.out, captured.err)
 
 
 @pytest.fixture(scope="module")
@@ -110,11 +100,11 @@ def test_round_trip_between_two_homes_predicts_the_same_moods(source_home, archi
 
 def test_history_only_when_asked_and_another_name(capsys, source_home, tmp_path):
     path = tmp_path / "with-history.zip"
-    done = facemood(capsys, "export", "--user", "anna", "--home", source_home, "--with-history", path)
+    done = facemood_in_process(capsys, "export", "--user", "anna", "--home", source_home, "--with-history", path)
     assert done.code == 0, done.err
     assert "mood history" in done.out
     home = tmp_path / "home"
-    done = facemood(capsys, "import", path, "--home", home, "--user", "default")
+    done = facemood_in_process(capsys, "import", path, "--home", home, "--user", "default")
     assert done.code == 0, done.err
     profile = resolve_profile(None, home)
     assert (home / "data" / "upright.npy").exists() and (home / "labels.npy").exists()
@@ -134,11 +124,11 @@ def test_an_existing_profile_is_replaced_only_when_asked(capsys, archive, tmp_pa
     with History(mine.history_path) as history:
         history.start_session("anna", "camera 0")
     before = snapshot(home)
-    refused = facemood(capsys, "import", archive, "--home", home)
+    refused = facemood_in_process(capsys, "import", archive, "--home", home)
     assert_clean_error(refused, "already exists", "--replace")
     assert snapshot(home) == before
 
-    done = facemood(capsys, "import", archive, "--home", home, "--replace")
+    done = facemood_in_process(capsys, "import", archive, "--home", home, "--replace")
     assert done.code == 0, done.err
     assert sorted(profile_files(mine)) == ["history.sqlite3", "model/labels.npy", "model/mood_model.json",
                                            "model/mood_model.npz", "recordings/frowning.npy",
@@ -149,13 +139,13 @@ def test_an_existing_profile_is_replaced_only_when_asked(capsys, archive, tmp_pa
 
 def test_export_refusals(capsys, source_home, tmp_path):
     empty = tmp_path / "empty-home"
-    assert_clean_error(facemood(capsys, "export", "--home", empty, tmp_path / "x.zip"), "nothing to export")
+    assert_clean_error(facemood_in_process(capsys, "export", "--home", empty, tmp_path / "x.zip"), "nothing to export")
     taken = tmp_path / "taken.zip"
     taken.write_bytes(b"an earlier export")
-    assert_clean_error(facemood(capsys, "export", "--user", "anna", "--home", source_home, taken), "--force")
+    assert_clean_error(facemood_in_process(capsys, "export", "--user", "anna", "--home", source_home, taken), "--force")
     assert taken.read_bytes() == b"an earlier export"
-    assert_clean_error(facemood(capsys, "export", "--user", "anna", "--home", source_home, tmp_path), "folder")
-    done = facemood(capsys, "export", "--user", "anna", "--home", source_home, taken, "--force")
+    assert_clean_error(facemood_in_process(capsys, "export", "--user", "anna", "--home", source_home, tmp_path), "folder")
+    done = facemood_in_process(capsys, "export", "--user", "anna", "--home", source_home, taken, "--force")
     assert done.code == 0 and zipfile.is_zipfile(taken), done.err
 
 
@@ -279,7 +269,7 @@ def test_takes_from_a_newer_facemood_import_with_their_extra_fields_left_out(cap
     newer = _repack(archive, tmp_path / "newer-takes.zip", add={"recordings/upright.takes.json": json.dumps(
         [{**take, "lighting": "dim"} for take in takes]).encode()})
     home = tmp_path / "home"
-    result = facemood(capsys, "import", newer, "--home", home)
+    result = facemood_in_process(capsys, "import", newer, "--home", home)
     assert result.code == 0, result.err
     imported = read_takes(resolve_profile("anna", home).data_dir / "upright.npy")
     assert [t.count for t in imported] == [t["count"] for t in takes]
@@ -294,7 +284,7 @@ def test_bad_archives_are_refused_in_one_line_and_change_nothing(capsys, archive
     folder = tmp_path / "bad"
     folder.mkdir()
     for case, path, fragments in _bad_archives(archive, folder):
-        result = facemood(capsys, "import", path, "--home", home, "--replace")
+        result = facemood_in_process(capsys, "import", path, "--home", home, "--replace")
         assert result.code == 2, (case, result.out, result.err)
         assert_clean_error(result, str(path), *fragments)
         assert snapshot(home) == before, case

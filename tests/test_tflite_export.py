@@ -11,8 +11,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from facemood.cli.common import run
-from facemood.cli.main import main
 from facemood.dataset import append_rows, load_dataset
 from facemood.geometry import tilt
 from facemood.model import Head, MoodModel
@@ -20,20 +18,13 @@ from facemood.model_store import load_model, save_model
 from facemood.profile import resolve_profile
 from facemood.rows import BLENDSHAPES, CLASSIC, CLASSIC_WIDTH, FACE_COLUMNS
 from tests import media
-from tests.conftest import ROOT, Result, assert_clean_error
+from tests.conftest import ROOT, assert_clean_error, facemood_in_process
 from tests.test_cli import snapshot
 
 training = pytest.importorskip("facemood.training")
 tflite_export = pytest.importorskip("facemood.tflite_export")
 
 from tensorflow.lite.python import schema_py_generated as schema  # noqa: E402  (after the skip above)
-
-
-def facemood(capsys, *args) -> Result:
-    argv = [str(a) for a in args]
-    code = run(main, argv, f"facemood {argv[0]}")
-    captured = capsys.readouterr()
-    return Result(code, captured.out, captured.err)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +69,7 @@ def operators(content: bytes) -> set[str]:
 
 def test_the_exported_model_agrees_with_facemoods_on_real_rows(capsys, home, detected_rows, hand_rows, tmp_path):
     target = tmp_path / "out" / "anna.tflite"
-    done = facemood(capsys, "export-model", "--user", "anna", "--home", home, target)
+    done = facemood_in_process(capsys, "export-model", "--user", "anna", "--home", home, target)
     assert done.code == 0, done.err
     assert "exported the model of profile 'anna' to" in done.out and "largest difference" in done.out
     anna = resolve_profile("anna", home)
@@ -150,21 +141,21 @@ def test_a_model_that_does_not_survive_conversion_is_not_written(home, monkeypat
 
 
 def test_refusals_are_one_line_and_write_nothing(capsys, home, tmp_path):
-    assert_clean_error(facemood(capsys, "export-model", "--home", tmp_path / "empty", tmp_path / "x.tflite"),
+    assert_clean_error(facemood_in_process(capsys, "export-model", "--home", tmp_path / "empty", tmp_path / "x.tflite"),
                        "no trained model", "train")
-    assert_clean_error(facemood(capsys, "export-model", "--user", "anna", "--home", home, tmp_path), "is a folder")
+    assert_clean_error(facemood_in_process(capsys, "export-model", "--user", "anna", "--home", home, tmp_path), "is a folder")
     taken = tmp_path / "taken.tflite"
     taken.write_bytes(b"an earlier export")
     before = snapshot(tmp_path)
-    assert_clean_error(facemood(capsys, "export-model", "--user", "anna", "--home", home, taken), str(taken),
+    assert_clean_error(facemood_in_process(capsys, "export-model", "--user", "anna", "--home", home, taken), str(taken),
                        "--force")
     assert snapshot(tmp_path) == before
     a_file = tmp_path / "a-file"
     a_file.write_text("not a folder")
     unwritable = a_file / "anna.tflite"
-    assert_clean_error(facemood(capsys, "export-model", "--user", "anna", "--home", home, unwritable),
+    assert_clean_error(facemood_in_process(capsys, "export-model", "--user", "anna", "--home", home, unwritable),
                        "cannot write", f"{a_file} is a file")
-    done = facemood(capsys, "export-model", "--user", "anna", "--home", home, taken, "--force")
+    done = facemood_in_process(capsys, "export-model", "--user", "anna", "--home", home, taken, "--force")
     assert done.code == 0 and taken.read_bytes() != b"an earlier export", done.err
 
 
