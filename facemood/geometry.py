@@ -28,7 +28,8 @@ WRIST, MIDDLE_FINGER_BASE = 0, 9
 #: How each version of the model prepares a row; saved with every model. "scale" is what facemood 0.1
 #: models were trained on; "upright" adds the rotations above.
 GEOMETRIES = ("scale", "upright")
-_EPS = 1e-6
+#: Blocks smaller than this are divided by it instead of their size: a missing hand (all zeros) stays zeros.
+MIN_SIZE = 1e-6
 
 
 def as_points(block: np.ndarray) -> np.ndarray:
@@ -52,7 +53,7 @@ def direction(points: np.ndarray, start: tuple[int, ...] | int, end: tuple[int, 
 def unit_size(points: np.ndarray) -> np.ndarray:
     """Divide each row's points by their RMS distance from the anchor; all-zero rows stay zero."""
     size = np.sqrt(np.mean(np.sum(points * points, axis=-1), axis=1))
-    return points / np.maximum(size, _EPS)[:, None, None]
+    return points / np.maximum(size, MIN_SIZE)[:, None, None]
 
 
 def upright_face(points: np.ndarray) -> np.ndarray:

@@ -49,6 +49,11 @@ class Profile:
     def is_default(self) -> bool:
         return self.name == DEFAULT_PROFILE
 
+    @property
+    def user_flag(self) -> str:
+        """What a command line needs to name this profile: "" for the default one, " --user NAME" otherwise."""
+        return "" if self.is_default else f" --user {self.name}"
+
 
 def resolve_profile(user: str | None = None, home: Path | None = None) -> Profile:
     """The profile for `--user NAME` (None or "default" gives the default profile)."""

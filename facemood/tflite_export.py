@@ -31,9 +31,9 @@ import numpy as np
 
 from .dataset import atomic_write, read_rows, recording_files
 from .errors import FacemoodError
-from .geometry import LEFT_EYE_CORNERS, MIDDLE_FINGER_BASE, RIGHT_EYE_CORNERS, WRIST, tilt
+from .geometry import LEFT_EYE_CORNERS, MIDDLE_FINGER_BASE, MIN_SIZE, RIGHT_EYE_CORNERS, WRIST, tilt
 from .model import Head, MoodModel
-from .model_store import has_model, load_model, read_report
+from .model_store import has_model, load_model
 from .profile import Profile
 from .quiet import muffled_native_logs
 from .resources import tool_hint
@@ -53,7 +53,6 @@ FACEMOOD_METADATA = "facemood"
 TOLERANCE = 1e-4
 #: Rows of the profile's recordings the check runs on (spread evenly over every recording).
 CHECK_ROWS = 400
-_EPS = 1e-6  # as geometry.py
 
 
 # --- the model as a TensorFlow graph (each function repeats its namesake in geometry.py / model.py) ------
@@ -77,7 +76,7 @@ def direction(points: tf.Tensor, start: tuple[int, ...], end: tuple[int, ...]) -
 
 def unit_size(points: tf.Tensor) -> tf.Tensor:
     size = tf.sqrt(tf.reduce_mean(tf.reduce_sum(points * points, axis=-1), axis=1))
-    return points / tf.maximum(size, _EPS)[:, None, None]
+    return points / tf.maximum(size, MIN_SIZE)[:, None, None]
 
 
 def normalise(rows: tf.Tensor, layout: Layout, geometry: str) -> tf.Tensor:
@@ -276,11 +275,11 @@ def export_tflite(profile: Profile, target: Path, *, overwrite: bool = False) ->
     target = Path(target)
     labels_path = _check_target(target, overwrite, profile)
     if not has_model(profile):
-        hint = tool_hint("train") + ("" if profile.is_default else f" --user {profile.name}")
-        raise FacemoodError(f"profile {profile.name!r} has no trained model in {profile.models_dir}: run `{hint}` "
+        raise FacemoodError(f"profile {profile.name!r} has no trained model in {profile.models_dir}: run "
+                            f"`{tool_hint('train')}{profile.user_flag}` "
                             "first (check --user and --home)")
     model = load_model(profile)
-    model_id = read_report(profile).get("model_id")
+    model_id = model.meta.get("model_id")  # the report load_model read with it
     about = {"layout": model.layout.id, "width": model.layout.width, "geometry": model.geometry,
              "model_id": model_id, "labels": model.emotions, "input": INPUT_NAME, "output": OUTPUT_NAME}
     content = with_metadata(convert(model), {LABELS_METADATA: labels_text(model.emotions),

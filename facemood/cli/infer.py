@@ -63,8 +63,7 @@ def describe(classifier, profile, forced: bool = False) -> str:
     if classifier.is_default and forced:
         return f"built-in default moods ({', '.join(classifier.emotions)}), as asked with --default-moods"
     if classifier.is_default:
-        hint = (f"record with {tool_hint('collect')} and run {tool_hint('train')}"
-                + ("" if profile.is_default else f" --user {profile.name}"))
+        hint = f"record with {tool_hint('collect')} and run {tool_hint('train')}{profile.user_flag}"
         return f"built-in default moods ({', '.join(classifier.emotions)}), no trained model yet: {hint}"
     meta = classifier.model.meta
     accuracy = meta.get("heldout_accuracy")
