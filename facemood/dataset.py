@@ -207,7 +207,7 @@ def load_dataset(folders: list[Path]) -> Dataset:
         files, skip = recording_files(folder)
         skipped += skip
         for path in files:
-            emotion = unicodedata.normalize("NFC", path.stem)  # a file named on macOS is in NFD
+            emotion = emotion_of(path)
             key = name_key(emotion)
             if key in by_key and by_key[key] != emotion:
                 raise FacemoodError(f"{path}: emotion {emotion!r} clashes with {by_key[key]!r} (names differ only "
@@ -264,12 +264,18 @@ def emotion_path(data_dir: Path, emotion: str) -> Path:
 def recording_file_names(stem: str) -> list[str]:
     """Every file name recording `stem` may create, temporary ones included (their lengths are checked
     before a take starts)."""
-    names = [f"{stem}.npy", _takes_path(Path(f"{stem}.npy")).name]
+    names = [f"{stem}.npy", takes_path(Path(f"{stem}.npy")).name]
     return names + [f".{name}.{'X' * _TEMP_RANDOM}{_TEMP_SUFFIX}" for name in names]
 
 
-def _takes_path(path: Path) -> Path:
+def takes_path(path: Path) -> Path:
+    """The list of takes beside a recording: <emotion>.takes.json."""
     return path.with_name(path.stem + ".takes.json")
+
+
+def emotion_of(path: Path) -> str:
+    """The emotion a recording holds: its file name, in NFC (a file named on macOS is in NFD)."""
+    return unicodedata.normalize("NFC", path.stem)
 
 
 def atomic_write(path: Path, write) -> None:
@@ -290,13 +296,19 @@ def atomic_write(path: Path, write) -> None:
             os.unlink(tmp)
         raise
     _remove_stale_temps(path)
-    if hasattr(os, "O_DIRECTORY"):
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(path.parent, os.O_DIRECTORY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+    fsync_folder(path.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make renames in `folder` durable (POSIX; elsewhere a no-op)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _remove_stale_temps(path: Path) -> None:
@@ -317,7 +329,7 @@ def read_takes(path: Path) -> list[Take]:
         shape = _read_header(handle, path)[0]
     total = shape[0] if shape else 0
     try:
-        takes = [take_from_json(t) for t in json.loads(_takes_path(path).read_text("utf-8"))]
+        takes = [take_from_json(t) for t in json.loads(takes_path(path).read_text("utf-8"))]
     except (OSError, ValueError, TypeError, AttributeError):
         takes = []
     if not _takes_fit(takes, total):
@@ -354,7 +366,7 @@ def _takes_fit(takes: list[Take], total: int) -> bool:
 
 def _write_takes(path: Path, takes: list[Take]) -> None:
     text = json.dumps([t.__dict__ for t in takes], indent=1).encode("utf-8")
-    atomic_write(_takes_path(path), lambda handle: handle.write(text))
+    atomic_write(takes_path(path), lambda handle: handle.write(text))
 
 
 def append_rows(path: Path, rows: np.ndarray, *, replace: bool = False, source: str = "", frames: int = 0,
@@ -396,7 +408,7 @@ def delete_take(path: Path, index: int) -> int:
     keep = np.concatenate([rows[: gone.start], rows[gone.start + gone.count:]])
     if len(keep) == 0:
         path.unlink()
-        _takes_path(path).unlink(missing_ok=True)
+        takes_path(path).unlink(missing_ok=True)
         return 0
     atomic_write(path, lambda handle: np.save(handle, keep, allow_pickle=False))
     rest, start = [], 0

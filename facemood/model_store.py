@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import atomic_write
+from .dataset import atomic_write, fsync_folder
 from .errors import FacemoodError
 from .model import MoodModel, read_npz
 from .profile import Profile
@@ -50,7 +50,7 @@ def model_paths(profile: Profile) -> list[Path]:
 
 
 def _retrain_hint(profile: Profile) -> str:
-    return f"run `{tool_hint('train')}" + ("" if profile.is_default else f" --user {profile.name}") + "` again"
+    return f"run `{tool_hint('train')}{profile.user_flag}` again"
 
 
 def has_model(profile: Profile) -> bool:
@@ -145,7 +145,7 @@ def _commit(profile: Profile, writers: dict[Path, Callable]) -> None:
                 moves.append((temp, final))
                 _write_synced(temp, write)
             for folder in {final.parent for _, final in moves}:
-                _fsync_folder(folder)
+                fsync_folder(folder)
             journal = {"model_id": model_id,
                        "moves": [[os.path.relpath(t, profile.models_dir), os.path.relpath(f, profile.models_dir)]
                                  for t, f in moves]}
@@ -162,18 +162,6 @@ def _commit(profile: Profile, writers: dict[Path, Callable]) -> None:
             profile.keras_path.unlink()
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make renames in `folder` durable (POSIX; elsewhere a no-op)."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 # --- recovery -----------------------------------------------------------------------------------------
 
 
@@ -188,9 +176,9 @@ def _finish(profile: Profile, journal: dict) -> None:
         if temp.exists():
             os.replace(temp, final)
     for folder in {(profile.models_dir / final).parent for _, final in journal["moves"]}:
-        _fsync_folder(folder)
+        fsync_folder(folder)
     _journal_path(profile).unlink(missing_ok=True)
-    _fsync_folder(profile.models_dir)
+    fsync_folder(profile.models_dir)
 
 
 def _leftovers(profile: Profile) -> list[Path]:

@@ -7,11 +7,10 @@ whenever overview() would answer differently, so the page asks for it only then.
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 
 from .active_profile import ActiveProfile
 from .coach import CONFUSED_SHARE, Advice, TakeInfo, advise, summarise
-from .dataset import Take, read_takes, recording_files
+from .dataset import Take, emotion_of, read_takes, recording_files
 from .emotion_words import LIFT, MATCH
 from .live_session import LiveSession
 from .mood_journal import MoodJournal
@@ -57,8 +56,8 @@ def recordings_overview(profile: Profile, report: dict | None = None) -> dict:
 def _recorded_takes(profile: Profile) -> dict[str, list[Take]]:
     if not profile.data_dir.is_dir():
         return {}
-    # Named as training names them (a file named on macOS is in NFD), so the report's numbers match.
-    return {unicodedata.normalize("NFC", path.stem): read_takes(path) for path in recording_files(profile.data_dir)[0]}
+    # Named as training names them, so the report's numbers match.
+    return {emotion_of(path): read_takes(path) for path in recording_files(profile.data_dir)[0]}
 
 
 def _advice_payload(advice: Advice) -> dict:

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .dataset import atomic_write, recording_files, take_from_json
+from .dataset import atomic_write, recording_files, take_from_json, takes_path
 from .errors import FacemoodError
 from .history import SCHEMA_VERSION
 from .model_store import install_model, load_model, model_paths
@@ -92,7 +92,7 @@ def profile_files(profile: Profile, with_history: bool = True) -> dict[str, Path
     if profile.data_dir.is_dir():
         for path in recording_files(profile.data_dir)[0]:
             files[f"{RECORDINGS}/{path.name}"] = path
-            takes = path.with_name(path.stem + ".takes.json")
+            takes = takes_path(path)
             if takes.is_file():
                 files[f"{RECORDINGS}/{takes.name}"] = takes
     files.update({name: path for name, path in model_files(profile).items() if path.is_file()})
