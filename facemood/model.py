@@ -118,9 +118,10 @@ class MoodModel:
         np.savez(file, **arrays)
 
 
-def _layers(npz, head: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    count = sum(1 for key in npz.files if key.startswith(f"head{head}_kernel"))
-    return [npz[f"head{head}_kernel{i}"] for i in range(count)], [npz[f"head{head}_bias{i}"] for i in range(count)]
+def _layers(npz, kernel: str, bias: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The arrays {kernel}0, {kernel}1, ... and {bias}0, {bias}1, ... of one head."""
+    count = sum(1 for key in npz.files if key.startswith(kernel))
+    return [npz[f"{kernel}{i}"] for i in range(count)], [npz[f"{bias}{i}"] for i in range(count)]
 
 
 def _from_arrays(npz) -> tuple[MoodModel, str | None]:
@@ -130,15 +131,14 @@ def _from_arrays(npz) -> tuple[MoodModel, str | None]:
         raise FacemoodError(f"names an unknown row layout {str(npz['layout'])!r} (a newer facemood made it)")
     emotions = [str(e) for e in np.atleast_1d(npz["emotions"])]
     if version == 1:  # facemood 0.1: one head, kernels kernel_0.., standardised by variance
-        count = sum(1 for key in npz.files if key.startswith("kernel_"))
-        heads = [Head([npz[f"kernel_{i}"] for i in range(count)], [npz[f"bias_{i}"] for i in range(count)])]
+        heads = [Head(*_layers(npz, "kernel_", "bias_"))]
         return MoodModel(layout, emotions, "scale", npz["mean"], np.sqrt(npz["var"]), heads), None
     if version != NPZ_FORMAT:
         raise FacemoodError(f"is in model format {version}, which this facemood does not know (a newer one made it)")
     geometry = str(npz["geometry"])
     if geometry not in GEOMETRIES:
         raise FacemoodError(f"uses a geometry {geometry!r} this facemood does not know")
-    heads = [Head(*_layers(npz, h)) for h in range(int(npz["heads"]))]
+    heads = [Head(*_layers(npz, f"head{h}_kernel", f"head{h}_bias")) for h in range(int(npz["heads"]))]
     return MoodModel(layout, emotions, geometry, npz["mean"], npz["scale"], heads), str(npz["model_id"])
 
 
